@@ -1,0 +1,128 @@
+"""The project's vocabulary: views, sides, levels, pathways, the coordinate frame, file names.
+
+Every other module imports names from here instead of repeating string literals.
+
+Coordinate frame (all views)
+----------------------------
+A reference adult of standing height 170 cm is drawn ``HEIGHT`` = 1000 units tall, feet
+on ``y = 0``, vertex at ``y = 1000``, y pointing up. ``x = 0`` is the midline in the
+anterior and posterior views and the mid-coronal plane (through the ear and the greater
+trochanter) in the lateral views. One centimetre of the reference adult is
+``UNITS_PER_CM`` = 1000 / 170 ≈ 5.88 units.
+
+Laterality always follows the patient:
+
+- ``anterior``: the patient faces the viewer, so the patient's right is on the viewer's
+  left (``x < 0``).
+- ``posterior``: the viewer stands behind the patient; the patient's right is at ``x > 0``.
+- ``left-lateral``: the patient's left side faces the viewer; anterior is ``x < 0``.
+- ``right-lateral``: the mirror image of ``left-lateral``; anterior is ``x > 0``.
+
+Mirroring ``x -> -x`` maps the patient's left onto the right within the anterior and
+posterior views and maps ``left-lateral`` onto ``right-lateral``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final, Literal
+
+ATLAS_VERSION: Final = "0.1.0"
+
+HEIGHT_CM: Final = 170.0
+HEIGHT: Final = 1000.0
+UNITS_PER_CM: Final = HEIGHT / HEIGHT_CM
+
+View = Literal["anterior", "posterior", "left-lateral", "right-lateral"]
+VIEWS: Final[tuple[View, ...]] = ("anterior", "posterior", "left-lateral", "right-lateral")
+VIEW_LABELS: Final[dict[str, str]] = {
+    "anterior": "Anterior",
+    "posterior": "Posterior",
+    "left-lateral": "Left lateral",
+    "right-lateral": "Right lateral",
+}
+
+Side = Literal["left", "right"]
+SIDES: Final[tuple[Side, ...]] = ("left", "right")
+
+#: The view that shows the mirror image of each view (x -> -x, left <-> right).
+MIRROR_VIEW: Final[dict[str, str]] = {
+    "anterior": "anterior",
+    "posterior": "posterior",
+    "left-lateral": "right-lateral",
+    "right-lateral": "left-lateral",
+}
+
+#: Which way the patient's left lies along x in each view (+1: x > 0; -1: x < 0).
+#: Lateral views show one side only and have no entry.
+LEFT_SIGN: Final[dict[str, int]] = {"anterior": +1, "posterior": -1}
+
+#: The only side visible in a lateral view.
+LATERAL_VIEW_SIDE: Final[dict[str, Side]] = {"left-lateral": "left", "right-lateral": "right"}
+
+LEVELS: Final[tuple[str, ...]] = (
+    *(f"C{i}" for i in range(2, 9)),
+    *(f"T{i}" for i in range(1, 13)),
+    *(f"L{i}" for i in range(1, 6)),
+    *(f"S{i}" for i in range(1, 4)),
+)
+LEVEL_INDEX: Final[dict[str, int]] = {level: i for i, level in enumerate(LEVELS)}
+
+Ramus = Literal["dorsal", "ventral"]
+RAMI: Final[tuple[Ramus, ...]] = ("dorsal", "ventral")
+
+#: A cutaneous territory is skin a branch supplies; a referral zone is where pain was
+#: felt when a joint or nerve of that level was stimulated or blocked.
+ZoneKind = Literal["cutaneous", "referral"]
+ZONE_KINDS: Final[tuple[ZoneKind, ...]] = ("cutaneous", "referral")
+
+Weight = Literal["core", "fringe"]
+#: Numeric weight of a zone in matching: the core of a pattern counts fully, its fringe half.
+WEIGHTS: Final[dict[str, float]] = {"core": 1.0, "fringe": 0.5}
+
+Evidence = Literal["study", "secondary", "derived"]
+EVIDENCE: Final[tuple[Evidence, ...]] = ("study", "secondary", "derived")
+
+FLAGS: Final[dict[str, str]] = {
+    "empty": "Nothing is drawn yet.",
+    "below-knee": "Pain below the knee is unusual for dorsal ramus referral.",
+    "crosses-midline": "The drawing reaches both sides; dorsal ramus referral is usually one-sided.",
+    "unexplained": "A substantial part of the drawing lies outside every referral zone.",
+}
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+ASSETS_DIR: Final = ROOT / "assets" / "body_outlines"
+DATA_DIR: Final = ROOT / "data"
+
+OUTLINE_FILE: Final = "{view}.geojson"  # in ASSETS_DIR, one per view
+LANDMARKS_FILE: Final = "{view}.landmarks.json"  # in ASSETS_DIR, one per view
+REGIONS_FILE: Final = DATA_DIR / "regions.geojson"
+ZONES_FILE: Final = DATA_DIR / "zones.geojson"
+COURSES_FILE: Final = DATA_DIR / "courses.geojson"
+PATHWAYS_FILE: Final = DATA_DIR / "pathways.csv"
+SOURCES_FILE: Final = DATA_DIR / "sources.csv"
+CONFLICTS_FILE: Final = DATA_DIR / "conflicts.csv"
+CHOIR_FILE: Final = DATA_DIR / "choir-body-map-codes.csv"
+
+
+def cm(value: float) -> float:
+    """Return ``value`` centimetres of the reference adult in frame units (× 1000/170)."""
+    return value * UNITS_PER_CM
+
+
+def region_id(side: Side, name: str) -> str:
+    """Return the id of a lateralised region, e.g. ``region_id("left", "groin") == "left-groin"``."""
+    return f"{side}-{name}"
+
+
+def split_region_id(rid: str) -> tuple[Side, str]:
+    """Split ``"left-groin"`` into ``("left", "groin")``; raise ``ValueError`` if unsided."""
+    side, _, name = rid.partition("-")
+    if side not in SIDES or not name:
+        raise ValueError(f"region id {rid!r} does not start with 'left-' or 'right-'")
+    return side, name  # type: ignore[return-value]
+
+
+def other_side(side: Side) -> Side:
+    """Return the opposite side."""
+    return "right" if side == "left" else "left"
