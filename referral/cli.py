@@ -1,0 +1,200 @@
+"""Command line: ``python -m referral {regions,levels,match,validate,evaluate}``.
+
+Bad input exits with status 2 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from referral import schema
+from referral.atlas import load_atlas
+from referral.body import load_body
+from referral.drawing import Drawing, DrawingError
+from referral.evaluate import EvaluationError, evaluate_file, format_report
+from referral.matching import AtlasIndex, rank_levels
+from referral.regions import load_regions
+from referral.validate import validate_all
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message is printed as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m referral", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, text in (("regions", "list the body regions"), ("levels", "list the levels")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--json", action="store_true", help="print JSON")
+    match = sub.add_parser("match", help="rank levels for a pain drawing")
+    match.add_argument("--regions", default="", help="comma-separated region ids")
+    match.add_argument("--drawing", type=Path, help="a GeoJSON drawing exported by the app")
+    match.add_argument("--choir", default="", help="comma-separated CHOIR Body Map codes")
+    match.add_argument("--top", type=int, default=None, help="show only the N best levels")
+    match.add_argument("--json", action="store_true", help="print JSON")
+    sub.add_parser("validate", help="check the shipped data")
+    evaluate = sub.add_parser("evaluate", help="run the matcher on a cases file")
+    evaluate.add_argument("cases", type=Path, help="cases JSON (see shared/clinical/dev-cases.json)")
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def cmd_regions(args: argparse.Namespace) -> int:
+    regions = load_regions()
+    rows = []
+    for rid in regions.ids():
+        region = regions.region(rid)
+        views = {
+            view: {"point": [round(c, 2) for c in regions.label_point(view, rid)]}
+            for view in regions.views_of(rid)
+        }
+        rows.append(
+            {
+                "id": rid,
+                "label": region.label,
+                "side": region.side,
+                "views": views,
+                "choir": list(region.choir),
+            }
+        )
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            codes = ",".join(map(str, row["choir"]))
+            print(f"{row['id']:<28} {row['label']:<32} {', '.join(row['views']):<40} {codes}")
+    return 0
+
+
+def cmd_levels(args: argparse.Namespace) -> int:
+    atlas = load_atlas()
+    rows = []
+    for level in atlas.levels():
+        pathways = atlas.pathways[atlas.pathways["level"] == level]
+        rows.append(
+            {
+                "level": level,
+                "pathways": [
+                    {
+                        "pathway": p.pathway,
+                        "ramus": p.ramus,
+                        "nerve": p.nerve,
+                        "kind": p.kind,
+                        "evidence": p.evidence,
+                        "sources": list(p.source_ids),
+                    }
+                    for p in pathways.itertuples(index=False)
+                ],
+            }
+        )
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            for p in row["pathways"]:
+                print(f"{row['level']:<4} {p['ramus']:<8} {p['pathway']:<22} {p['nerve']}")
+    return 0
+
+
+def _drawing(args: argparse.Namespace, regions: Any) -> Drawing:
+    ids = [r for r in args.regions.split(",") if r.strip()]
+    codes = [c for c in args.choir.split(",") if c.strip()]
+    drawing = Drawing.from_regions(ids, regions)
+    if codes:
+        drawing = drawing.with_regions(Drawing.from_choir(codes, regions).regions, regions)
+    if args.drawing is not None:
+        loaded = Drawing.read(args.drawing, regions)
+        drawing = drawing.with_regions(loaded.regions, regions)
+        for view, area in loaded.outlines.items():
+            drawing = drawing.with_area(view, area)
+    return drawing
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    if args.top is not None and args.top < 1:
+        raise UsageError("--top must be at least 1")
+    regions = load_regions()
+    drawing = _drawing(args, regions)
+    ranking = rank_levels(drawing, AtlasIndex(load_atlas(), regions))
+    result = ranking.to_dict(top=args.top)
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"{'level':<6}{'score':>7}{'explained':>11}  best-covered pathway")
+    for row in result["ranking"]:
+        best = max(row["pathways"], key=lambda p: p["coverage"], default=None)
+        name = f"{best['pathway']} ({best['ramus']}) {best['coverage']:.0%}" if best else ""
+        print(f"{row['level']:<6}{row['score']:>7.2f}{row['explained']:>10.0%}  {name}")
+    if result["ranking"]:
+        top = result["ranking"][0]
+        print(f"\nWhy {top['level']}: " + " ".join(top["reasons"]))
+    for flag in result["flags"]:
+        print(f"flag {flag['code']}: {flag['message']}")
+    print("\nEducational and decision-support output, not a diagnosis.")
+    return 0
+
+
+def cmd_validate(_: argparse.Namespace) -> int:
+    body, regions, atlas = load_body(), load_regions(), load_atlas()
+    problems = validate_all(atlas, body, regions)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"validate: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(
+        f"validate: ok — atlas {schema.ATLAS_VERSION}: {len(atlas.levels())} levels, "
+        f"{len(atlas.pathways)} pathways, {atlas.zones['zone_id'].nunique()} zones, "
+        f"{len(atlas.sources)} sources; {len(regions.ids())} regions in {len(schema.VIEWS)} views"
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    regions = load_regions()
+    report = evaluate_file(args.cases, AtlasIndex(load_atlas(), regions))
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_report(report))
+    return 0 if report["summary"]["all_pass"] else 1
+
+
+COMMANDS = {
+    "regions": cmd_regions,
+    "levels": cmd_levels,
+    "match": cmd_match,
+    "validate": cmd_validate,
+    "evaluate": cmd_evaluate,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, DrawingError, EvaluationError) as exc:
+        print(f"referral: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

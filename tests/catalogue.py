@@ -1,0 +1,98 @@
+"""Shared test material: loaded data (once per session) and a catalogue of standard drawings.
+
+Like shapely's test geometries, these drawings are reused by parametrised tests: a zone
+itself, a disjoint drawing, an empty one, a multipolygon, a self-intersecting lasso.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+
+from referral.atlas import Atlas, load_atlas
+from referral.body import Body, load_body
+from referral.drawing import Drawing
+from referral.matching import AtlasIndex
+from referral.regions import Regions, load_regions
+
+BOWTIE = [(-60, 560), (-20, 600), (-20, 560), (-60, 600)]  # crosses itself once
+
+
+@cache
+def body() -> Body:
+    return load_body()
+
+
+@cache
+def regions() -> Regions:
+    return load_regions()
+
+
+@cache
+def atlas() -> Atlas:
+    return load_atlas()
+
+
+@cache
+def index() -> AtlasIndex:
+    return AtlasIndex(atlas(), regions())
+
+
+def zone_drawing(level: str, pathway: str, view: str, side: str = "left") -> Drawing:
+    """A drawing that is exactly one pathway's zones of ``level`` in ``view``."""
+    zones = atlas().zones
+    rows = zones[
+        (zones["level"] == level)
+        & (zones["pathway"] == pathway)
+        & (zones["view"] == view)
+        & (zones["side"] == side)
+    ]
+    return Drawing().with_area(view, shapely.union_all(rows["geometry"].to_numpy()))
+
+
+def ring(cx: float, cy: float, rx: float, ry: float, n: int = 64) -> np.ndarray:
+    """An elliptical closed path of ``n`` vertices (not repeated at the end)."""
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return np.c_[cx + rx * np.cos(t), cy + ry * np.sin(t)]
+
+
+def mirror_drawing(drawing: Drawing) -> Drawing:
+    """The same drawing on the patient's other side (x -> -x, views mirrored)."""
+    from referral import schema
+
+    ids = []
+    for rid in drawing.regions:
+        side, name = schema.split_region_id(rid)
+        ids.append(schema.region_id(schema.other_side(side), name))
+    outlines = {
+        schema.MIRROR_VIEW[view]: shapely.transform(area, lambda c: c * np.array([-1.0, 1.0]))
+        for view, area in drawing.outlines.items()
+    }
+    mirrored = Drawing.from_regions(ids, regions())
+    for view, area in outlines.items():
+        mirrored = mirrored.with_area(view, area)
+    return mirrored
+
+
+def standard_drawings() -> dict[str, Drawing]:
+    """The catalogue: name -> drawing."""
+    return {
+        "empty": Drawing(),
+        "one-region": Drawing.from_regions(["left-groin"], regions()),
+        "maigne-triad": Drawing.from_regions(
+            ["left-low-back", "left-iliac-crest", "left-upper-buttock", "left-groin"], regions()
+        ),
+        "bilateral": Drawing.from_regions(["left-low-back", "right-low-back"], regions()),
+        "disjoint": Drawing.from_regions(["left-hand"], regions()),
+        "self-intersecting-lasso": Drawing.from_outline("posterior", BOWTIE),
+        "multipolygon": Drawing().with_area(
+            "posterior",
+            MultiPolygon(
+                [Polygon(ring(-40, 580, 12, 8)), Polygon(ring(-50, 520, 15, 10))]
+            ),
+        ),
+        "t12-superior-cluneal-zone": zone_drawing("T12", "superior-cluneal", "posterior"),
+    }

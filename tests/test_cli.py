@@ -1,0 +1,133 @@
+"""The command-line contract of ``python -m referral``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import shapely
+from catalogue import regions
+
+from referral import schema
+from referral.cli import main
+from referral.drawing import Drawing
+
+CASES = Path(__file__).parent / "cases" / "dev-cases.json"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_regions_json_points_lie_inside_their_region(capsys) -> None:
+    status, out, _ = run(capsys, "regions", "--json")
+    assert status == 0
+    rows = json.loads(out)
+    assert {row["id"] for row in rows} == set(regions().ids())
+    groin = next(row for row in rows if row["id"] == "left-groin")
+    assert groin["label"] == "Left groin" and groin["side"] == "left" and 122 in groin["choir"]
+    for row in rows:
+        for view, where in row["views"].items():
+            polygon = regions().shapes[view][row["id"]]
+            assert polygon.contains(shapely.Point(where["point"])), (row["id"], view)
+
+
+def test_levels_json_lists_every_level_with_cited_pathways(capsys) -> None:
+    status, out, _ = run(capsys, "levels", "--json")
+    assert status == 0
+    rows = json.loads(out)
+    assert [row["level"] for row in rows] == list(schema.LEVELS)
+    for row in rows:
+        assert row["pathways"], row["level"]
+        for p in row["pathways"]:
+            assert p["ramus"] in schema.RAMI and p["evidence"] in schema.EVIDENCE and p["sources"]
+    t12 = next(row for row in rows if row["level"] == "T12")
+    assert {p["ramus"] for p in t12["pathways"]} == {"dorsal", "ventral"}
+
+
+def test_match_json_is_sorted_with_reasons(capsys) -> None:
+    status, out, _ = run(
+        capsys, "match", "--regions", "left-groin,left-upper-buttock", "--json"
+    )
+    assert status == 0
+    result = json.loads(out)
+    scores = [row["score"] for row in result["ranking"]]
+    assert scores == sorted(scores, reverse=True)
+    assert result["ranking"][0]["level"] in {"T11", "T12", "L1", "L2"}
+    assert result["ranking"][0]["reasons"]
+    assert result["flags"] == []
+
+
+def test_match_combines_regions_choir_and_a_drawing_file(capsys, tmp_path) -> None:
+    exported = Drawing.from_outline("posterior", [(-70, 560), (-30, 560), (-40, 520)])
+    path = tmp_path / "drawing.geojson"
+    path.write_text(json.dumps(exported.to_geojson()))
+    status, out, _ = run(
+        capsys, "match", "--regions", "left-groin", "--choir", "223", "--drawing", str(path)
+    )
+    assert status == 0
+    assert "score" in out and "Why" in out and "not a diagnosis" in out
+
+
+def test_match_text_table_reports_flags(capsys) -> None:
+    status, out, _ = run(capsys, "match", "--regions", "left-lateral-thigh,left-shin,left-foot")
+    assert status == 0
+    assert "flag below-knee" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["match", "--regions", "left-grion"], "unknown region 'left-grion'; did you mean left-groin"),
+        (["match", "--choir", "999"], "unknown CHOIR code 999"),
+        (["match", "--drawing", "/nonexistent/x.geojson"], "/nonexistent/x.geojson: cannot read"),
+        (["match", "--top", "0"], "--top must be at least 1"),
+        (["frobnicate"], "invalid choice"),
+        (["evaluate", "/nonexistent/cases.json"], "/nonexistent/cases.json: cannot read"),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_line(capsys, argv, message) -> None:
+    status, out, err = run(capsys, *argv)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_malformed_files_name_the_file_and_the_problem(capsys, tmp_path) -> None:
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')
+    status, _, err = run(capsys, "match", "--drawing", str(bad))
+    assert status == 2 and "bad.geojson: feature 1" in err
+    cases = tmp_path / "cases.json"
+    cases.write_text('{"cases": [{"id": "x"}]}')
+    status, _, err = run(capsys, "evaluate", str(cases))
+    assert status == 2 and "cases.json: case 1 has no 'regions'" in err
+
+
+def test_validate_passes_on_the_shipped_data(capsys) -> None:
+    status, out, err = run(capsys, "validate")
+    assert status == 0, err
+    assert out.startswith("validate: ok") and out.count("\n") == 1
+
+
+def test_evaluate_prints_the_table_and_passes(capsys) -> None:
+    status, out, _ = run(capsys, "evaluate", str(CASES))
+    assert status == 0
+    assert "maigne-triad" in out and "6/6 cases pass" in out
+
+
+def test_module_entry_point_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "referral", "match", "--regions", "nope"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("referral: error: unknown region 'nope'")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,159 @@
+"""The matcher: scores, ordering, symmetry, flags, reasons, and the development cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from catalogue import index, mirror_drawing, regions, ring, standard_drawings, zone_drawing
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from referral import schema
+from referral.drawing import Drawing
+from referral.evaluate import evaluate_file
+from referral.matching import rank_levels
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CASES = __import__("pathlib").Path(__file__).parent / "cases" / "dev-cases.json"
+
+
+def rank(ids: list[str]):
+    return rank_levels(Drawing.from_regions(ids, regions()), index())
+
+
+def top(ranking, n: int = 3) -> list[str]:
+    return ranking.table["level"].head(n).tolist()
+
+
+def flags(ranking) -> set[str]:
+    return {f.code for f in ranking.flags}
+
+
+@pytest.mark.parametrize("name", list(standard_drawings()))
+def test_scores_are_between_0_and_1_and_sorted(name: str) -> None:
+    ranking = rank_levels(standard_drawings()[name], index())
+    table = ranking.table
+    assert len(table) == len(schema.LEVELS)
+    assert table["level"].tolist() != [] and set(table["level"]) == set(schema.LEVELS)
+    for column in ("score", "explained", "explained_core"):
+        assert table[column].between(0, 1).all(), column
+    assert (table["explained_core"] <= table["explained"] + 1e-9).all()
+    assert (np.diff(table["score"].to_numpy()) <= 1e-12).all()
+
+
+@pytest.mark.parametrize(
+    "level, pathway, view",
+    [
+        ("T12", "superior-cluneal", "posterior"),
+        ("S2", "middle-cluneal", "posterior"),
+        ("C2", "greater-occipital", "posterior"),
+    ],
+)
+def test_a_drawing_equal_to_a_zone_ranks_its_level_first(level, pathway, view) -> None:
+    ranking = rank_levels(zone_drawing(level, pathway, view), index())
+    table = ranking.table.set_index("level")
+    assert table.loc[level, "score"] == pytest.approx(table["score"].max())
+    assert table.loc[level, "explained"] == pytest.approx(1.0, abs=0.02)
+
+
+def test_disjoint_drawing_scores_zero_and_is_flagged_unexplained() -> None:
+    ranking = rank_levels(standard_drawings()["disjoint"], index())
+    assert ranking.table["score"].max() == 0
+    assert "unexplained" in flags(ranking)
+
+
+def test_empty_drawing_is_flagged_and_scores_zero() -> None:
+    ranking = rank_levels(Drawing(), index())
+    assert flags(ranking) == {"empty"}
+    assert ranking.table["score"].max() == 0
+    off_body = rank_levels(Drawing.from_outline("posterior", ring(280, 950, 10, 10)), index())
+    assert flags(off_body) == {"empty"}
+
+
+@pytest.mark.parametrize("name", [n for n in standard_drawings() if n != "empty"])
+def test_mirrored_drawings_rank_the_same_levels(name: str) -> None:
+    drawing = standard_drawings()[name]
+    original = rank_levels(drawing, index()).table
+    mirrored = rank_levels(mirror_drawing(drawing), index()).table
+    assert mirrored["level"].tolist() == original["level"].tolist()
+    np.testing.assert_allclose(mirrored["score"], original["score"], atol=1e-6)
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(sorted(regions().ids())), min_size=1, max_size=8))
+def test_random_region_drawings_give_valid_rankings(ids: list[str]) -> None:
+    ranking = rank(ids)
+    scores = ranking.table["score"].to_numpy()
+    assert np.all((scores >= 0) & (scores <= 1))
+    assert "empty" not in flags(ranking)
+    sides = {schema.split_region_id(r)[0] for r in ids}
+    if len(sides) == 1:
+        assert "crosses-midline" not in flags(ranking)
+
+
+def test_tapping_a_region_equals_outlining_it_in_every_view() -> None:
+    rid = "left-trochanter"
+    tapped = rank([rid]).table.set_index("level")
+    outlined = Drawing()
+    for view in regions().views_of(rid):
+        outlined = outlined.with_area(view, regions().shapes[view][rid])
+    drawn = rank_levels(outlined, index()).table.set_index("level")
+    np.testing.assert_allclose(
+        drawn.loc[tapped.index, "explained"], tapped["explained"], atol=0.03
+    )
+
+
+def test_below_knee_flag() -> None:
+    assert "below-knee" in flags(rank(["left-lateral-thigh", "left-shin"]))
+    assert "below-knee" not in flags(rank(["left-lateral-thigh", "left-trochanter"]))
+
+
+def test_crosses_midline_flag() -> None:
+    assert "crosses-midline" in flags(rank(["left-low-back", "right-low-back"]))
+    assert "crosses-midline" not in flags(rank(["left-low-back", "left-upper-buttock"]))
+
+
+def test_flags_never_hide_the_ranking() -> None:
+    ranking = rank(["left-upper-buttock", "left-iliac-crest", "left-calf"])
+    assert "below-knee" in flags(ranking)
+    assert ranking.table["score"].iloc[0] > 0
+    assert len(ranking.table) == len(schema.LEVELS)
+
+
+def test_maigne_triad_names_each_pathway_and_its_ramus() -> None:
+    ranking = rank(["left-low-back", "left-iliac-crest", "left-upper-buttock", "left-groin"])
+    assert top(ranking)[0] in {"T11", "T12", "L1"}
+    reasons = " ".join(ranking.reasons("T12"))
+    assert "dorsal ramus" in reasons and "ventral ramus" in reasons
+    assert "upper buttock" in reasons and "groin" in reasons
+    assert "Nothing drawn in its" in reasons  # the lateral (trochanteric) pathway
+
+
+def test_to_dict_follows_the_cli_contract() -> None:
+    result = rank(["left-groin", "left-upper-buttock"]).to_dict()
+    assert set(result) == {"ranking", "flags"}
+    first = result["ranking"][0]
+    assert {"level", "score", "explained", "pathways", "reasons"} <= set(first)
+    assert {"pathway", "ramus", "nerve", "coverage"} <= set(first["pathways"][0])
+    scores = [row["score"] for row in result["ranking"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_every_development_case_passes() -> None:
+    report = evaluate_file(CASES, index())
+    failing = [c["id"] for c in report["cases"] if not c["pass"]]
+    assert failing == []
+    assert report["summary"]["top3_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "ids, expected",
+    [
+        (["left-suboccipital", "left-occiput"], {"C2", "C3"}),
+        (["right-lower-abdomen", "right-groin", "right-pubic"], {"T11", "T12", "L1"}),
+        (["left-trochanter"], {"T12", "L1", "L2", "L4", "L5"}),
+        (["right-medial-buttock"], {"S1", "S2", "S3"}),
+    ],
+)
+def test_textbook_patterns_rank_their_levels_in_the_top_three(ids, expected) -> None:
+    assert set(top(rank(ids))) & expected
