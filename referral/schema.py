@@ -126,3 +126,32 @@ def split_region_id(rid: str) -> tuple[Side, str]:
 def other_side(side: Side) -> Side:
     """Return the opposite side."""
     return "right" if side == "left" else "left"
+
+
+#: Pathway vocabulary of the atlas (slug -> display label). A pathway is one route by which
+#: a spinal nerve's pain reaches the skin: a named cutaneous branch, or deep (joint) referral.
+#: Added by the atlas helper; see data/README.md and data/pathways.csv.
+PATHWAYS: Final[dict[str, str]] = {
+    "greater-occipital": "Greater occipital nerve (C2 medial branch)",
+    "third-occipital": "Third occipital nerve (C3 superficial medial branch)",
+    "facet-referral": "Facet joint / medial branch referral",
+    "medial-branch": "Medial branch cutaneous twigs",
+    "lateral-branch": "Lateral branch cutaneous twigs",
+    "dorsal-cutaneous": "Dorsal ramus cutaneous territory (disputed)",
+    "superior-cluneal": "Superior cluneal nerves (posterior pathway)",
+    "anterior-ventral": (
+        "Anterior pathway (subcostal, iliohypogastric, ilioinguinal, genitofemoral)"
+    ),
+    "lateral-cutaneous": "Lateral pathway (lateral cutaneous branches to the trochanter)",
+    "middle-cluneal": "Middle cluneal nerves (sacral lateral branches)",
+    "sacroiliac-referral": "Sacroiliac region referral (sacral lateral branches)",
+}
+
+#: Which branch of the spinal nerve carries a pathway ("joint": the joint's medial branches).
+BRANCHES: Final[tuple[str, ...]] = (
+    "medial",
+    "lateral",
+    "ventral-anterior",
+    "ventral-lateral-cutaneous",
+    "joint",
+)

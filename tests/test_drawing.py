@@ -85,7 +85,8 @@ def test_a_path_circling_twice_keeps_everything_it_encloses() -> None:
     t = np.linspace(0, 4 * np.pi, 400, endpoint=False)
     r = 10 + 3 * np.cos(t / 2)
     area = enclosed_area(np.c_[r * np.cos(t), r * np.sin(t)])
-    assert area.area == pytest.approx(np.pi * 13**2, rel=0.01)
+    # Outer envelope r(θ) = 10 + 3|cos(θ/2)|: area = ½∫r² dθ = (209π + 240) / 2.
+    assert area.area == pytest.approx((209 * np.pi + 240) / 2, rel=0.01)
 
 
 @pytest.mark.parametrize(
