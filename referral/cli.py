@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--json", action="store_true", help="print JSON")
     sub.add_parser("validate", help="check the shipped data")
     evaluate = sub.add_parser("evaluate", help="run the matcher on a cases file")
-    evaluate.add_argument("cases", type=Path, help="cases JSON (see shared/clinical/dev-cases.json)")
+    evaluate.add_argument(
+        "cases", type=Path, help="cases JSON (see shared/clinical/dev-cases.json)"
+    )
     evaluate.add_argument("--json", action="store_true", help="print JSON")
     return parser
 

@@ -33,6 +33,7 @@ PRECISION = 1.0
 #: Limits that keep a hostile file or URL from exhausting memory.
 MAX_TEXT_CHARS = 200_000
 MAX_VERTICES = 50_000
+MAX_SIMPLIFY_PASSES = 8
 TEXT_VERSION = "1"
 VIEW_CODES: dict[str, str] = {
     "anterior": "a",
@@ -78,15 +79,25 @@ def _as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
 def canonical_area(geom: BaseGeometry) -> MultiPolygon:
     """Return ``geom`` valid, snapped to :data:`PRECISION`, simplified within it and normalised.
 
-    The result is idempotent: ``canonical_area(canonical_area(g)) == canonical_area(g)``,
-    which is what makes GeoJSON and text exports round-trip exactly.
+    Simplifying (Douglas-Peucker, tolerance ``PRECISION / 2``) only removes vertices, so it
+    is repeated on the snapped result until nothing changes. The result is idempotent,
+    ``canonical_area(canonical_area(g)) == canonical_area(g)``, which is what makes GeoJSON
+    and text exports round-trip exactly.
     """
     if geom.is_empty:
         return _empty()
-    valid = geom if geom.is_valid else shapely.make_valid(geom)
-    simple = shapely.simplify(_as_multipolygon(valid), PRECISION / 2, preserve_topology=True)
-    snapped = shapely.set_precision(simple, PRECISION)
-    return shapely.normalize(_as_multipolygon(snapped))
+    valid = _as_multipolygon(geom if geom.is_valid else shapely.make_valid(geom))
+    current = _snapped(valid)
+    for _ in range(MAX_SIMPLIFY_PASSES):
+        simpler = _snapped(shapely.simplify(current, PRECISION / 2, preserve_topology=True))
+        if shapely.equals_exact(simpler, current, 0):
+            break
+        current = simpler
+    return current
+
+
+def _snapped(geom: BaseGeometry) -> MultiPolygon:
+    return shapely.normalize(_as_multipolygon(shapely.set_precision(geom, PRECISION)))
 
 
 def enclosed_area(points: Sequence[Sequence[float]]) -> MultiPolygon:
@@ -110,7 +121,10 @@ def enclosed_area(points: Sequence[Sequence[float]]) -> MultiPolygon:
         raise DrawingError("an outline needs at least 3 distinct points")
     ring = shapely.LineString(np.vstack([coords, coords[:1]]))
     faces = shapely.polygonize(shapely.get_parts(shapely.node(ring)))
-    return _as_multipolygon(shapely.union_all(shapely.get_parts(faces)))
+    area = _as_multipolygon(shapely.union_all(shapely.get_parts(faces)))
+    if area.is_empty:
+        raise DrawingError("the outline encloses no area (its points lie on a line)")
+    return area
 
 
 @dataclass(frozen=True)
@@ -193,7 +207,9 @@ class Drawing:
         """Return the painful area per view: tapped regions visible there ∪ outlines there."""
         result: dict[str, BaseGeometry] = {}
         for view in schema.VIEWS:
-            parts = [regions.shapes[view][rid] for rid in self.regions if rid in regions.shapes[view]]
+            parts = [
+                regions.shapes[view][rid] for rid in self.regions if rid in regions.shapes[view]
+            ]
             if view in self.outlines:
                 parts.append(self.outlines[view])
             if parts:
@@ -206,7 +222,9 @@ class Drawing:
         return (
             self.regions == other.regions
             and self.outlines.keys() == other.outlines.keys()
-            and all(shapely.equals_exact(self.outlines[v], other.outlines[v], 0) for v in self.outlines)
+            and all(
+                shapely.equals_exact(self.outlines[v], other.outlines[v], 0) for v in self.outlines
+            )
         )
 
     def __hash__(self) -> int:
@@ -319,10 +337,7 @@ class Drawing:
                 areas.setdefault(view, []).append(polygon)
             else:
                 raise DrawingError(f"{where}: expected 'r_<ids>' or 'o_<view>_<ring>'")
-        outlines = {
-            view: canonical_area(shapely.union_all(polys))
-            for view, polys in areas.items()
-        }
+        outlines = {view: canonical_area(shapely.union_all(polys)) for view, polys in areas.items()}
         drawing = cls(Drawing.from_regions(ids, regions).regions, outlines)
         if drawing.to_text() != text:
             raise DrawingError("the drawing text is not in canonical form (was it edited?)")
@@ -399,11 +414,11 @@ def _decode_ring(text: str, where: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Measure:
-    """A drawing measured region by region, each region in one view only.
+    """A drawing measured region by region, one entry per (region, view) that hurts.
 
-    ``fraction[i]`` is the share of region ``region[i]`` that hurts, measured in
-    ``view[i]``; ``piece[i]`` is the painful part of it in that view, or ``None`` when the
-    whole region was tapped (then every view agrees and no geometry is needed).
+    Entry ``i`` says that ``fraction[i]`` of region ``region[i]``'s area in ``view[i]`` is
+    painful; ``piece[i]`` is that painful part, or ``None`` when the region was tapped whole
+    (one entry then stands for every view, with ``view`` its home view).
     """
 
     region: tuple[str, ...]
@@ -413,30 +428,28 @@ class Measure:
 
 
 def measure(drawing: Drawing, regions: Regions) -> Measure:
-    """Measure ``drawing`` on the skin, counting an area seen in two views once.
+    """Measure ``drawing`` region by region in every view where it is drawn.
 
-    Tapped regions count whole. For outlined areas, each region is measured in the view
-    where the drawing covers the largest share of it: for view v and region r,
-    ``f(v, r) = area(outline_v ∩ region_v,r) / area(region_v,r)`` and the region's share is
-    ``max_v f(v, r)``; the other views' overlap with that region is not added.
+    For view v and region r, ``f(v, r) = area(outline_v ∩ region_v,r) / area(region_v,r)``.
+    A region outlined in several views gets one entry per view; the matcher counts its
+    painful skin once, as ``max_v f(v, r)`` of the region's skin area. Tapped regions count
+    whole and are not measured again from outlines.
     """
-    best: dict[str, tuple[float, str, BaseGeometry]] = {}
-    for view, area in drawing.outlines.items():
-        ids, pieces = regions.clip(view, area)
+    region: list[str] = sorted(drawing.regions)
+    view: list[str] = [regions.home_view(rid) for rid in region]
+    fraction: list[float] = [1.0] * len(region)
+    piece: list[BaseGeometry | None] = [None] * len(region)
+    for v in schema.VIEWS:
+        if v not in drawing.outlines:
+            continue
+        ids, pieces = regions.clip(v, drawing.outlines[v])
         if not ids:
             continue
-        totals = regions.areas(view, ids)
-        fractions = np.minimum(shapely.area(pieces) / totals, 1.0)
-        for rid, frac, piece in zip(ids, fractions, pieces, strict=True):
-            if rid in drawing.regions or frac <= 0:
-                continue
-            if rid not in best or frac > best[rid][0]:
-                best[rid] = (float(frac), view, piece)
-    tapped = sorted(drawing.regions)
-    outlined = sorted(best)
-    return Measure(
-        region=(*tapped, *outlined),
-        view=(*(regions.home_view(rid) for rid in tapped), *(best[r][1] for r in outlined)),
-        fraction=np.array([1.0] * len(tapped) + [best[r][0] for r in outlined]),
-        piece=(*([None] * len(tapped)), *(best[r][2] for r in outlined)),
-    )
+        shares = np.minimum(shapely.area(pieces) / regions.areas(v, ids), 1.0)
+        for rid, share, part in zip(ids, shares, pieces, strict=True):
+            if rid not in drawing.regions and share > 0:
+                region.append(rid)
+                view.append(v)
+                fraction.append(float(share))
+                piece.append(part)
+    return Measure(tuple(region), tuple(view), np.array(fraction), tuple(piece))

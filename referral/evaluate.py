@@ -96,7 +96,8 @@ def evaluate_file(path: Path, index: AtlasIndex) -> dict[str, Any]:
         return evaluate_cases(load_cases(path), index)
     except EvaluationError as exc:
         message = str(exc)
-        raise EvaluationError(message if message.startswith(str(path)) else f"{path}: {message}")
+        prefixed = message if message.startswith(str(path)) else f"{path}: {message}"
+        raise EvaluationError(prefixed) from None
 
 
 def _share(hits: int, total: int) -> float | None:

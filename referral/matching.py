@@ -106,8 +106,8 @@ class AtlasIndex:
         self.pathway: dict[str, np.ndarray] = {}
         self.any_zone: dict[str, BaseGeometry] = {}
         # Tap tables: share of each region inside each union, max over views.
+        self.tap_level = np.zeros((n_lv, n_rg))
         self.tap_core = np.zeros((n_lv, n_rg))
-        self.tap_fringe = np.zeros((n_lv, n_rg))
         self.tap_pathway = np.zeros((n_pw, n_rg))
         self.tap_any = np.zeros(n_rg)
         zones = atlas.zones
@@ -133,16 +133,17 @@ class AtlasIndex:
             cols = np.array([self.region_pos[rid] for rid in ids], dtype=int)
             polys = np.array([shapes[rid] for rid in ids], dtype=object)
             totals = shapely.area(polys)
-            for table, geoms in (
-                (self.tap_core, self.core[view]),
-                (self.tap_fringe, self.fringe[view]),
-                (self.tap_pathway, self.pathway[view]),
-            ):
-                share = _overlap(polys, geoms) / totals[:, None]
-                table[:, cols] = np.maximum(table[:, cols], share.T)
+            core_share = _overlap(polys, self.core[view]) / totals[:, None]
+            fringe_share = _overlap(polys, self.fringe[view]) / totals[:, None]
+            pathway_share = _overlap(polys, self.pathway[view]) / totals[:, None]
             any_share = _overlap(polys, np.array([self.any_zone[view]]))[:, 0] / totals
+            for table, share in (
+                (self.tap_level, (core_share + fringe_share).T),
+                (self.tap_core, core_share.T),
+                (self.tap_pathway, pathway_share.T),
+            ):
+                table[:, cols] = np.maximum(table[:, cols], share)
             self.tap_any[cols] = np.maximum(self.tap_any[cols], any_share)
-        self.tap_total = self.tap_core + self.tap_fringe
         self.pathway_skin = self.tap_pathway @ self.skin
         self.pathway_level = np.array([self.levels.index(lv) for lv, _ in self.pathway_keys])
 
@@ -168,40 +169,68 @@ def _overlap(pieces: np.ndarray, geoms: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Amounts:
-    """Skin areas of a measured drawing (frame units², each region counted once).
+    """Skin areas (frame units²) of a measured drawing, one column per painful region.
 
-    ``drawn[i]``: painful skin of measured region ``i``; ``core``/``fringe[l, i]``: of that,
-    the part in level ``l``'s core / fringe-only zones; ``pathway[k, i]``: the part in
-    pathway ``k``'s zones; ``zoned[i]``: the part in any zone of any level.
+    ``drawn[i]``: painful skin of region ``positions[i]``; ``level[l, i]`` / ``core[l, i]``:
+    of that, the part in any / core zones of level ``l``; ``pathway[k, i]``: the part in
+    pathway ``k``'s zones; ``zoned[i]``: the part in any zone of any level. A region drawn in
+    several views takes, for each quantity, its largest value over those views.
     """
 
     positions: np.ndarray
     drawn: np.ndarray
+    level: np.ndarray
     core: np.ndarray
-    fringe: np.ndarray
     pathway: np.ndarray
     zoned: np.ndarray
 
 
 def _amounts(m: Measure, index: AtlasIndex) -> Amounts:
-    pos = np.array([index.region_pos[rid] for rid in m.region], dtype=int)
-    skin = index.skin[pos]
+    """Convert a measure to skin areas: projected area × ``S_r / |R_v,r|``, max over views."""
+    entry_pos = np.array([index.region_pos[rid] for rid in m.region], dtype=int)
+    positions, slot = np.unique(entry_pos, return_inverse=True)
+    skin = index.skin[entry_pos]
     drawn = m.fraction * skin
-    tapped = np.array([piece is None for piece in m.piece], dtype=bool)
-    core = index.tap_core[:, pos] * skin
-    fringe = index.tap_fringe[:, pos] * skin
-    pathway = index.tap_pathway[:, pos] * skin
-    zoned = index.tap_any[pos] * skin
-    for view in set(np.array(m.view)[~tapped]) if (~tapped).any() else ():
-        cols = np.nonzero(~tapped & (np.array(m.view) == view))[0]
+    level = index.tap_level[:, entry_pos] * skin
+    core = index.tap_core[:, entry_pos] * skin
+    pathway = index.tap_pathway[:, entry_pos] * skin
+    zoned = index.tap_any[entry_pos] * skin
+    views = np.array(m.view)
+    outlined = np.array([piece is not None for piece in m.piece], dtype=bool)
+    for view in dict.fromkeys(views[outlined]):
+        cols = np.nonzero(outlined & (views == view))[0]
         pieces = np.array([m.piece[i] for i in cols], dtype=object)
-        scale = skin[cols] / index.regions.areas(view, [m.region[i] for i in cols])
-        core[:, cols] = (_overlap(pieces, index.core[view]) * scale[:, None]).T
-        fringe[:, cols] = (_overlap(pieces, index.fringe[view]) * scale[:, None]).T
-        pathway[:, cols] = (_overlap(pieces, index.pathway[view]) * scale[:, None]).T
-        any_zone = np.array([index.any_zone[view]], dtype=object)
-        zoned[cols] = _overlap(pieces, any_zone)[:, 0] * scale
-    return Amounts(pos, drawn, core, fringe, pathway, zoned)
+        scale = (skin[cols] / index.regions.areas(view, [m.region[i] for i in cols]))[:, None]
+        c = _overlap(pieces, index.core[view]) * scale
+        level[:, cols] = (c + _overlap(pieces, index.fringe[view]) * scale).T
+        core[:, cols] = c.T
+        pathway[:, cols] = (_overlap(pieces, index.pathway[view]) * scale).T
+        zoned[cols] = _overlap(pieces, np.array([index.any_zone[view]]))[:, 0] * scale[:, 0]
+    if len(positions) == len(entry_pos):  # every region in one entry: nothing to reduce
+        order = np.argsort(slot)
+        return Amounts(
+            positions,
+            drawn[order],
+            level[:, order],
+            core[:, order],
+            pathway[:, order],
+            zoned[order],
+        )
+    return Amounts(
+        positions,
+        _max_by(slot, drawn, len(positions)),
+        _max_by(slot, level, len(positions)),
+        _max_by(slot, core, len(positions)),
+        _max_by(slot, pathway, len(positions)),
+        _max_by(slot, zoned, len(positions)),
+    )
+
+
+def _max_by(slot: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Column-wise maximum of ``values`` grouped by ``slot`` (last axis), ``n`` groups."""
+    out = np.zeros((*values.shape[:-1], n))
+    np.maximum.at(out.T, slot, values.T)
+    return out
 
 
 @dataclass(frozen=True)
@@ -270,7 +299,6 @@ class Ranking:
         lv = self.index.levels.index(level)
         if not len(self.amounts.drawn):
             return []
-        total = self.amounts.drawn.sum()
         labels = [self.index.labels[p] for p in self.amounts.positions]
         reasons = [
             f"Explains {self.explained[lv]:.0%} of the drawing "
@@ -280,18 +308,21 @@ class Ranking:
             if klevel != level:
                 continue
             info = self.index.pathway_info[k]
-            name = f"{info['label']} ({info['ramus']} ramus)"
+            name = f"{info['label']}, {info['ramus']} ramus"
             share = self.amounts.pathway[k] / np.maximum(self.amounts.drawn, 1e-12)
             covered = [labels[i] for i in np.nonzero(share >= REASON_SHARE)[0]]
             if covered:
-                reasons.append(f"{name} zone covers the {_join(covered)}.")
+                reasons.append(f"{name}: its zone covers the {_join(covered)}.")
             else:
-                reasons.append(f"Nothing drawn in its {name} zone.")
-        level_share = (self.amounts.core[lv] + self.amounts.fringe[lv]) / np.maximum(
-            self.amounts.drawn, 1e-12
-        )
-        missing = [labels[i] for i in np.nonzero(level_share < REASON_SHARE)[0]]
-        if missing and total > 0:
+                reasons.append(f"{name}: nothing drawn in its zone.")
+        level_share = self.amounts.level[lv] / np.maximum(self.amounts.drawn, 1e-12)
+        partly = [
+            labels[i] for i in np.nonzero((level_share > 0) & (level_share < REASON_SHARE))[0]
+        ]
+        missing = [labels[i] for i in np.nonzero(level_share == 0)[0]]
+        if partly:
+            reasons.append(f"Covers only a small part of the {_join(partly)}.")
+        if missing:
             reasons.append(f"Leaves the {_join(missing)} unexplained.")
         return reasons
 
@@ -335,10 +366,8 @@ def rank_levels(drawing: Drawing, index: AtlasIndex) -> Ranking:
         return Ranking(
             index, m, amounts, zeros, zeros, zeros, np.zeros(len(index.pathway_keys)), (empty_flag,)
         )
-    core = amounts.core.sum(axis=1)
-    fringe = amounts.fringe.sum(axis=1)
-    explained = np.minimum((core + fringe) / total, 1.0)
-    explained_core = np.minimum(core / total, 1.0)
+    explained = np.minimum(amounts.level.sum(axis=1) / total, 1.0)
+    explained_core = np.minimum(amounts.core.sum(axis=1) / total, 1.0)
     weighted = explained_core + schema.WEIGHTS["fringe"] * (explained - explained_core)
     painful = amounts.pathway.sum(axis=1)
     coverage = np.minimum(painful / np.maximum(index.pathway_skin, 1e-12), 1.0)

@@ -86,7 +86,9 @@ EVIDENCE: Final[tuple[Evidence, ...]] = ("study", "secondary", "derived")
 FLAGS: Final[dict[str, str]] = {
     "empty": "Nothing is drawn yet.",
     "below-knee": "Pain below the knee is unusual for dorsal ramus referral.",
-    "crosses-midline": "The drawing reaches both sides; dorsal ramus referral is usually one-sided.",
+    "crosses-midline": (
+        "The drawing reaches both sides; dorsal ramus referral is usually one-sided."
+    ),
     "unexplained": "A substantial part of the drawing lies outside every referral zone.",
 }
 
@@ -111,7 +113,7 @@ def cm(value: float) -> float:
 
 
 def region_id(side: Side, name: str) -> str:
-    """Return the id of a lateralised region, e.g. ``region_id("left", "groin") == "left-groin"``."""
+    """Return the id of a lateralised region: ``region_id("left", "groin") == "left-groin"``."""
     return f"{side}-{name}"
 
 

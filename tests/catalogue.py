@@ -90,9 +90,7 @@ def standard_drawings() -> dict[str, Drawing]:
         "self-intersecting-lasso": Drawing.from_outline("posterior", BOWTIE),
         "multipolygon": Drawing().with_area(
             "posterior",
-            MultiPolygon(
-                [Polygon(ring(-40, 580, 12, 8)), Polygon(ring(-50, 520, 15, 10))]
-            ),
+            MultiPolygon([Polygon(ring(-40, 580, 12, 8)), Polygon(ring(-50, 520, 15, 10))]),
         ),
         "t12-superior-cluneal-zone": zone_drawing("T12", "superior-cluneal", "posterior"),
     }

@@ -51,9 +51,7 @@ def test_levels_json_lists_every_level_with_cited_pathways(capsys) -> None:
 
 
 def test_match_json_is_sorted_with_reasons(capsys) -> None:
-    status, out, _ = run(
-        capsys, "match", "--regions", "left-groin,left-upper-buttock", "--json"
-    )
+    status, out, _ = run(capsys, "match", "--regions", "left-groin,left-upper-buttock", "--json")
     assert status == 0
     result = json.loads(out)
     scores = [row["score"] for row in result["ranking"]]
@@ -83,7 +81,10 @@ def test_match_text_table_reports_flags(capsys) -> None:
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["match", "--regions", "left-grion"], "unknown region 'left-grion'; did you mean left-groin"),
+        (
+            ["match", "--regions", "left-grion"],
+            "unknown region 'left-grion'; did you mean left-groin",
+        ),
         (["match", "--choir", "999"], "unknown CHOIR code 999"),
         (["match", "--drawing", "/nonexistent/x.geojson"], "/nonexistent/x.geojson: cannot read"),
         (["match", "--top", "0"], "--top must be at least 1"),

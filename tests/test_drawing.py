@@ -22,9 +22,7 @@ from referral.drawing import (
     measure,
 )
 
-SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 coordinate = st.floats(min_value=-300, max_value=300, allow_nan=False, allow_infinity=False)
 height = st.floats(min_value=0, max_value=1000, allow_nan=False, allow_infinity=False)
@@ -106,7 +104,7 @@ def test_bad_outlines_are_refused_clearly(points: object, message: str) -> None:
 
 
 def test_collinear_outline_is_refused() -> None:
-    with pytest.raises(DrawingError):
+    with pytest.raises(DrawingError, match="encloses no area"):
         Drawing.from_outline("posterior", [(0, 0), (10, 10), (20, 20)])
 
 
@@ -143,7 +141,7 @@ def test_self_intersecting_paths_never_fail_when_they_enclose_area(path) -> None
     try:
         area = enclosed_area(path)
     except DrawingError as exc:
-        assert "3 distinct points" in str(exc)
+        assert "3 distinct points" in str(exc) or "encloses no area" in str(exc)
         return
     assert area.is_valid
     assert area.geom_type == "MultiPolygon"
@@ -241,11 +239,11 @@ def test_self_intersecting_geojson_polygon_is_repaired() -> None:
 
 def test_read_names_the_file(tmp_path) -> None:
     missing = tmp_path / "missing.geojson"
-    with pytest.raises(DrawingError, match="missing.geojson: cannot read"):
+    with pytest.raises(DrawingError, match=r"missing\.geojson: cannot read"):
         Drawing.read(missing, regions())
     broken = tmp_path / "broken.geojson"
     broken.write_text("{not json")
-    with pytest.raises(DrawingError, match="broken.geojson: not valid JSON"):
+    with pytest.raises(DrawingError, match=r"broken\.geojson: not valid JSON"):
         Drawing.read(broken, regions())
 
 
@@ -293,14 +291,15 @@ def test_a_tapped_region_counts_once_whatever_its_views() -> None:
     assert m.fraction.tolist() == [1.0]
 
 
-def test_an_area_outlined_in_two_views_is_measured_in_one() -> None:
+def test_an_area_outlined_in_several_views_is_measured_in_each() -> None:
     rid = "left-trochanter"
     drawing = Drawing()
     for view in regions().views_of(rid):
         drawing = drawing.with_area(view, regions().shapes[view][rid])
     m = measure(drawing, regions())
-    assert m.region.count(rid) == 1
-    assert m.fraction[m.region.index(rid)] == pytest.approx(1.0, abs=0.01)
+    entries = [i for i, r in enumerate(m.region) if r == rid]
+    assert sorted(m.view[i] for i in entries) == sorted(regions().views_of(rid))
+    assert all(m.fraction[i] == pytest.approx(1.0, abs=0.02) for i in entries)
 
 
 def test_outline_outside_the_body_measures_nothing() -> None:
@@ -313,5 +312,7 @@ def test_shapes_per_view_include_tapped_regions_and_outlines() -> None:
         "posterior", ring(-40, 580, 10, 10)
     )
     shapes = drawing.shapes(regions())
-    assert shapes["anterior"].contains(regions().shapes["anterior"]["left-groin"].representative_point())
+    assert shapes["anterior"].contains(
+        regions().shapes["anterior"]["left-groin"].representative_point()
+    )
     assert shapes["posterior"].area == pytest.approx(drawing.outlines["posterior"].area)

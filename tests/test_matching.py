@@ -97,10 +97,10 @@ def test_tapping_a_region_equals_outlining_it_in_every_view() -> None:
     outlined = Drawing()
     for view in regions().views_of(rid):
         outlined = outlined.with_area(view, regions().shapes[view][rid])
-    drawn = rank_levels(outlined, index()).table.set_index("level")
-    np.testing.assert_allclose(
-        drawn.loc[tapped.index, "explained"], tapped["explained"], atol=0.03
-    )
+    ranking = rank_levels(outlined, index())
+    assert ranking.amounts.drawn.sum() == pytest.approx(regions().skin_area(rid), rel=0.02)
+    drawn = ranking.table.set_index("level")
+    np.testing.assert_allclose(drawn.loc[tapped.index, "explained"], tapped["explained"], atol=0.03)
 
 
 def test_below_knee_flag() -> None:
@@ -124,9 +124,16 @@ def test_maigne_triad_names_each_pathway_and_its_ramus() -> None:
     ranking = rank(["left-low-back", "left-iliac-crest", "left-upper-buttock", "left-groin"])
     assert top(ranking)[0] in {"T11", "T12", "L1"}
     reasons = " ".join(ranking.reasons("T12"))
-    assert "dorsal ramus" in reasons and "ventral ramus" in reasons
-    assert "upper buttock" in reasons and "groin" in reasons
-    assert "Nothing drawn in its" in reasons  # the lateral (trochanteric) pathway
+    assert "dorsal ramus: its zone covers" in reasons
+    assert "ventral ramus: its zone covers the left groin" in reasons
+    assert "upper buttock" in reasons
+
+
+def test_reasons_say_which_pathways_are_empty_and_what_is_left_unexplained() -> None:
+    ranking = rank(["right-lower-abdomen", "right-groin", "right-pubic", "right-hand"])
+    reasons = ranking.reasons("T12")
+    assert any(r.startswith("Superior cluneal") and "nothing drawn" in r for r in reasons)
+    assert "Leaves the right hand unexplained." in reasons
 
 
 def test_to_dict_follows_the_cli_contract() -> None:
