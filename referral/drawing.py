@@ -97,7 +97,15 @@ def canonical_area(geom: BaseGeometry) -> MultiPolygon:
 
 
 def _snapped(geom: BaseGeometry) -> MultiPolygon:
-    return shapely.normalize(_as_multipolygon(shapely.set_precision(geom, PRECISION)))
+    """Snap to the grid and normalise, repeated until stable (snapping can merge parts that
+    touch at a vertex, which a second snap may rewrite again)."""
+    current = shapely.normalize(_as_multipolygon(shapely.set_precision(geom, PRECISION)))
+    for _ in range(MAX_SIMPLIFY_PASSES):
+        again = shapely.normalize(_as_multipolygon(shapely.set_precision(current, PRECISION)))
+        if shapely.equals_exact(again, current, 0):
+            break
+        current = again
+    return current
 
 
 def enclosed_area(points: Sequence[Sequence[float]]) -> MultiPolygon:

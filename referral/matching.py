@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry.base import BaseGeometry
+from shapely import STRtree
 
 from referral import schema
 from referral.atlas import Atlas
@@ -52,8 +52,6 @@ UNEXPLAINED_MIN = 0.25
 REASON_SHARE = 0.25
 BELOW_KNEE_NAMES = frozenset({"calf", "shin", "foot"})
 
-_EMPTY = shapely.Polygon()
-
 
 @dataclass(frozen=True)
 class Flag:
@@ -66,10 +64,12 @@ class Flag:
 class AtlasIndex:
     """The atlas and regions prepared for matching; build once, reuse for every drawing.
 
-    Per view it holds, for every level, the union of its core zones and of its fringe zones
-    (minus core), for every (level, pathway) the union of its zones, and the union of all
-    zones. Per region it holds the tables used when a whole region is tapped: the share of
-    the region inside each of those unions, in the view that shows the most of it.
+    Zones are merged into *layers* per view: for every level the union of its zones and the
+    union of its core zones, for every (level, pathway) the union of its zones, and the union
+    of all zones. Each layer is cut by the regions into *cells* (layer ∩ region), kept with
+    their areas in an STRtree per view. A tapped region reads its share of every layer from a
+    table (max over views); an outlined area is intersected with the cells it touches only,
+    and cells it covers whole are not intersected at all.
     """
 
     def __init__(self, atlas: Atlas, regions: Regions):
@@ -99,138 +99,127 @@ class AtlasIndex:
         self.is_left = (sides == "left").to_numpy()
         self.labels = regions.table.loc[self.region_ids, "label"].str.lower().tolist()
 
-        n_lv, n_pw, n_rg = len(self.levels), len(self.pathway_keys), len(self.region_ids)
-        # Per view: geometry arrays, each shape (n_levels,), (n_pathways,) or scalar.
-        self.core: dict[str, np.ndarray] = {}
-        self.fringe: dict[str, np.ndarray] = {}
-        self.pathway: dict[str, np.ndarray] = {}
-        self.any_zone: dict[str, BaseGeometry] = {}
-        # Tap tables: share of each region inside each union, max over views.
-        self.tap_level = np.zeros((n_lv, n_rg))
-        self.tap_core = np.zeros((n_lv, n_rg))
-        self.tap_pathway = np.zeros((n_pw, n_rg))
-        self.tap_any = np.zeros(n_rg)
+        n_lv, n_pw = len(self.levels), len(self.pathway_keys)
+        #: Layer rows: levels (any zone), levels (core zones), pathways, all zones.
+        self.n_layers = 2 * n_lv + n_pw + 1
+        self.tap = np.zeros((self.n_layers, len(self.region_ids)))
+        self.cells: dict[str, Cells] = {}
         zones = atlas.zones
+        by_weight = zones.groupby(["view", "level", "weight"])["geometry"].agg(list).to_dict()
+        by_pathway = zones.groupby(["view", "level", "pathway"])["geometry"].agg(list).to_dict()
+        by_view = zones.groupby("view")["geometry"].agg(list).to_dict()
         for view in schema.VIEWS:
-            in_view = zones[zones["view"] == view]
-            core, fringe, paths = [], [], []
-            for level in self.levels:
-                rows = in_view[in_view["level"] == level]
-                c = shapely.union_all(rows.loc[rows["weight"] == "core", "geometry"].to_numpy())
-                f = shapely.union_all(rows.loc[rows["weight"] == "fringe", "geometry"].to_numpy())
-                core.append(c)
-                fringe.append(f.difference(c))
-            for level, pathway in self.pathway_keys:
-                rows = in_view[(in_view["level"] == level) & (in_view["pathway"] == pathway)]
-                paths.append(shapely.union_all(rows["geometry"].to_numpy()))
-            self.core[view] = _prepared(core)
-            self.fringe[view] = _prepared(fringe)
-            self.pathway[view] = _prepared(paths)
-            self.any_zone[view] = _prepared([shapely.union_all(in_view["geometry"].to_numpy())])[0]
-
+            core = [shapely.union_all(by_weight.get((view, lv, "core"), [])) for lv in self.levels]
+            fringe = [
+                shapely.union_all(by_weight.get((view, lv, "fringe"), [])) for lv in self.levels
+            ]
+            layers = np.array(
+                [
+                    *shapely.union(core, fringe),
+                    *core,
+                    *(shapely.union_all(by_pathway.get((view, *k), [])) for k in self.pathway_keys),
+                    shapely.union_all(by_view.get(view, [])),
+                ],
+                dtype=object,
+            )
             shapes = regions.in_view(view)
             ids = list(shapes)
-            cols = np.array([self.region_pos[rid] for rid in ids], dtype=int)
             polys = np.array([shapes[rid] for rid in ids], dtype=object)
-            totals = shapely.area(polys)
-            core_share = _overlap(polys, self.core[view]) / totals[:, None]
-            fringe_share = _overlap(polys, self.fringe[view]) / totals[:, None]
-            pathway_share = _overlap(polys, self.pathway[view]) / totals[:, None]
-            any_share = _overlap(polys, np.array([self.any_zone[view]]))[:, 0] / totals
-            for table, share in (
-                (self.tap_level, (core_share + fringe_share).T),
-                (self.tap_core, core_share.T),
-                (self.tap_pathway, pathway_share.T),
-            ):
-                table[:, cols] = np.maximum(table[:, cols], share)
-            self.tap_any[cols] = np.maximum(self.tap_any[cols], any_share)
-        self.pathway_skin = self.tap_pathway @ self.skin
+            rows, layer = np.nonzero(shapely.intersects(polys[:, None], layers[None, :]))
+            geoms = shapely.intersection(polys[rows], layers[layer])
+            areas = shapely.area(geoms)
+            keep = areas > 0
+            region = np.array([self.region_pos[ids[r]] for r in rows[keep]], dtype=int)
+            cells = Cells(geoms[keep], areas[keep], region, layer[keep], STRtree(geoms[keep]))
+            self.cells[view] = cells
+            share = cells.area / shapely.area(polys[rows[keep]])
+            np.maximum.at(self.tap, (cells.layer, cells.region), share)
+        self.pathway_skin = self.tap[2 * n_lv : 2 * n_lv + n_pw] @ self.skin
         self.pathway_level = np.array([self.levels.index(lv) for lv, _ in self.pathway_keys])
 
 
-def _prepared(geoms: list[BaseGeometry]) -> np.ndarray:
-    array = np.array(geoms, dtype=object)
-    shapely.prepare(array)
-    return array
+@dataclass(frozen=True)
+class Cells:
+    """Pieces of zone layers cut by the regions of one view (see :class:`AtlasIndex`)."""
 
-
-def _overlap(pieces: np.ndarray, geoms: np.ndarray) -> np.ndarray:
-    """Return ``area(pieces[i] ∩ geoms[j])`` as an (n_pieces, n_geoms) array.
-
-    Only pairs whose geometries intersect (a cheap prepared-geometry test) are intersected.
-    """
-    out = np.zeros((len(pieces), len(geoms)))
-    hits = shapely.intersects(pieces[:, None], geoms[None, :])
-    rows, cols = np.nonzero(hits)
-    if len(rows):
-        out[rows, cols] = shapely.area(shapely.intersection(pieces[rows], geoms[cols]))
-    return out
+    geometry: np.ndarray
+    area: np.ndarray
+    region: np.ndarray
+    layer: np.ndarray
+    tree: STRtree
 
 
 @dataclass(frozen=True)
 class Amounts:
     """Skin areas (frame units²) of a measured drawing, one column per painful region.
 
-    ``drawn[i]``: painful skin of region ``positions[i]``; ``level[l, i]`` / ``core[l, i]``:
-    of that, the part in any / core zones of level ``l``; ``pathway[k, i]``: the part in
-    pathway ``k``'s zones; ``zoned[i]``: the part in any zone of any level. A region drawn in
-    several views takes, for each quantity, its largest value over those views.
+    ``drawn[i]``: painful skin of region ``positions[i]``; ``layers[j, i]``: of that, the
+    part inside layer ``j`` of :class:`AtlasIndex` (views ``level``, ``core``, ``pathway``,
+    ``zoned`` slice it). A region drawn in several views takes, for each quantity, its
+    largest value over those views.
     """
 
     positions: np.ndarray
     drawn: np.ndarray
-    level: np.ndarray
-    core: np.ndarray
-    pathway: np.ndarray
-    zoned: np.ndarray
+    layers: np.ndarray
+    n_levels: int
+
+    @property
+    def level(self) -> np.ndarray:
+        return self.layers[: self.n_levels]
+
+    @property
+    def core(self) -> np.ndarray:
+        return self.layers[self.n_levels : 2 * self.n_levels]
+
+    @property
+    def pathway(self) -> np.ndarray:
+        return self.layers[2 * self.n_levels : -1]
+
+    @property
+    def zoned(self) -> np.ndarray:
+        return self.layers[-1]
 
 
-def _amounts(m: Measure, index: AtlasIndex) -> Amounts:
-    """Convert a measure to skin areas: projected area × ``S_r / |R_v,r|``, max over views."""
+def _amounts(drawing: Drawing, m: Measure, index: AtlasIndex) -> Amounts:
+    """Convert a measure to skin areas: projected area × ``S_r / |R_v,r|``, max over views.
+
+    Outlined areas are intersected only with the cells they touch; a cell the outline
+    covers contributes its whole area without an intersection.
+    """
     entry_pos = np.array([index.region_pos[rid] for rid in m.region], dtype=int)
     positions, slot = np.unique(entry_pos, return_inverse=True)
     skin = index.skin[entry_pos]
     drawn = m.fraction * skin
-    level = index.tap_level[:, entry_pos] * skin
-    core = index.tap_core[:, entry_pos] * skin
-    pathway = index.tap_pathway[:, entry_pos] * skin
-    zoned = index.tap_any[entry_pos] * skin
+    layers = index.tap[:, entry_pos] * skin
     views = np.array(m.view)
     outlined = np.array([piece is not None for piece in m.piece], dtype=bool)
     for view in dict.fromkeys(views[outlined]):
         cols = np.nonzero(outlined & (views == view))[0]
-        pieces = np.array([m.piece[i] for i in cols], dtype=object)
-        scale = (skin[cols] / index.regions.areas(view, [m.region[i] for i in cols]))[:, None]
-        c = _overlap(pieces, index.core[view]) * scale
-        level[:, cols] = (c + _overlap(pieces, index.fringe[view]) * scale).T
-        core[:, cols] = c.T
-        pathway[:, cols] = (_overlap(pieces, index.pathway[view]) * scale).T
-        zoned[cols] = _overlap(pieces, np.array([index.any_zone[view]]))[:, 0] * scale[:, 0]
-    if len(positions) == len(entry_pos):  # every region in one entry: nothing to reduce
+        column_of = dict(zip(entry_pos[cols], cols, strict=True))
+        layers[:, cols] = 0.0
+        area = drawing.outlines[view]
+        cells = index.cells[view]
+        hits = cells.tree.query(area, predicate="intersects")
+        hits = hits[np.isin(cells.region[hits], entry_pos[cols])]
+        shapely.prepare(area)
+        inside = cells.area[hits].copy()
+        partial = ~shapely.covers(area, cells.geometry[hits])
+        inside[partial] = shapely.area(shapely.intersection(area, cells.geometry[hits][partial]))
+        target = np.array([column_of[r] for r in cells.region[hits]], dtype=int)
+        scale = skin[cols] / index.regions.areas(view, [m.region[i] for i in cols])
+        scale_of = dict(zip(cols, scale, strict=True))
+        weights = np.array([scale_of[c] for c in target])
+        np.add.at(layers, (cells.layer[hits], target), inside * weights)
+    if len(positions) == len(entry_pos):  # one entry per region: only reorder
         order = np.argsort(slot)
-        return Amounts(
-            positions,
-            drawn[order],
-            level[:, order],
-            core[:, order],
-            pathway[:, order],
-            zoned[order],
-        )
-    return Amounts(
-        positions,
-        _max_by(slot, drawn, len(positions)),
-        _max_by(slot, level, len(positions)),
-        _max_by(slot, core, len(positions)),
-        _max_by(slot, pathway, len(positions)),
-        _max_by(slot, zoned, len(positions)),
-    )
-
-
-def _max_by(slot: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Column-wise maximum of ``values`` grouped by ``slot`` (last axis), ``n`` groups."""
-    out = np.zeros((*values.shape[:-1], n))
-    np.maximum.at(out.T, slot, values.T)
-    return out
+        return Amounts(positions, drawn[order], layers[:, order], len(index.levels))
+    n = len(positions)
+    out_drawn = np.zeros(n)
+    np.maximum.at(out_drawn, slot, drawn)
+    out_layers = np.zeros((index.n_layers, n))
+    np.maximum.at(out_layers.T, slot, layers.T)
+    return Amounts(positions, out_drawn, out_layers, len(index.levels))
 
 
 @dataclass(frozen=True)
@@ -357,7 +346,7 @@ def rank_levels(drawing: Drawing, index: AtlasIndex) -> Ranking:
     Pure: the same drawing and index always give the same ranking; nothing is cached.
     """
     m = measure(drawing, index.regions)
-    amounts = _amounts(m, index)
+    amounts = _amounts(drawing, m, index)
     total = amounts.drawn.sum()
     n_lv = len(index.levels)
     if total <= 0:

@@ -48,6 +48,13 @@ class Regions:
         for view, by_id in shapes.items():
             ids = list(by_id)
             self._trees[view] = (STRtree([by_id[i] for i in ids]), ids)
+        self._views: dict[str, list[str]] = {
+            rid: [v for v in schema.VIEWS if rid in shapes.get(v, {})] for rid in table.index
+        }
+        self._home: dict[str, str] = {
+            rid: max(views, key=lambda v: (shapes[v][rid].area, -schema.VIEWS.index(v)))
+            for rid, views in self._views.items()
+        }
 
     def ids(self) -> list[str]:
         """All region ids, sorted."""
@@ -68,8 +75,9 @@ class Regions:
 
     def views_of(self, rid: str) -> list[str]:
         """The views (in schema order) in which region ``rid`` is visible."""
-        self.region(rid)
-        return [v for v in schema.VIEWS if rid in self.shapes.get(v, {})]
+        if rid not in self._views:
+            self.region(rid)  # raises with suggestions
+        return list(self._views[rid])
 
     def locate(self, view: str, x: float, y: float) -> str | None:
         """Id of the region of ``view`` containing (x, y) (boundary included), else None."""
@@ -135,8 +143,9 @@ class Regions:
 
     def home_view(self, rid: str) -> str:
         """The view showing region ``rid`` largest (least foreshortened); ties in view order."""
-        views = self.views_of(rid)
-        return max(views, key=lambda v: (self.shapes[v][rid].area, -schema.VIEWS.index(v)))
+        if rid not in self._home:
+            self.region(rid)  # raises with suggestions
+        return self._home[rid]
 
     def skin_area(self, rid: str) -> float:
         """Skin area of ``rid`` (units²), estimated as its area in its :meth:`home_view`.

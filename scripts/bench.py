@@ -72,6 +72,22 @@ def naive(drawing: Drawing, regions: Any, atlas: Any) -> float:
     return total
 
 
+def peak_memory() -> dict[str, float]:
+    """Peak Python allocations (tracemalloc) for load + index + both matches, and max RSS.
+
+    Measured apart from the timings: tracing allocations slows Python code several-fold.
+    """
+    tracemalloc.start()
+    atlas, regions = load_atlas(), load_regions()
+    index = AtlasIndex(atlas, regions)
+    rank_levels(Drawing.from_regions(FIVE_REGIONS, regions), index).to_dict(top=3)
+    rank_levels(Drawing.from_outline("posterior", lasso()), index).to_dict(top=3)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {"traced_python_peak_mb": round(peak / 2**20, 2), "max_rss_mb": round(rss, 1)}
+
+
 def main() -> None:
     results: dict[str, Any] = {
         "python": platform.python_version(),
@@ -79,7 +95,6 @@ def main() -> None:
         "referral": version,
         "machine": platform.machine(),
     }
-    tracemalloc.start()
     results["load_atlas"] = timed(load_atlas, repeat=10, warmup=1)
     results["load_body"] = timed(load_body, repeat=10, warmup=1)
     results["load_regions"] = timed(load_regions, repeat=10, warmup=1)
@@ -88,9 +103,9 @@ def main() -> None:
     index = AtlasIndex(atlas, regions)
 
     five = Drawing.from_regions(FIVE_REGIONS, regions)
-    results["match_five_regions_scores"] = timed(lambda: rank_levels(five, index), repeat=2000)
-    results["match_five_regions_with_table_and_reasons"] = timed(
-        lambda: rank_levels(five, index).to_dict(top=3), repeat=500
+    results["match_five_regions_scores"] = timed(lambda: rank_levels(five, index), repeat=5000)
+    results["match_five_regions_with_top3_reasons"] = timed(
+        lambda: rank_levels(five, index).to_dict(top=3), repeat=1000
     )
     results["naive_loop_five_regions"] = timed(lambda: naive(five, regions, atlas), repeat=50)
 
@@ -106,10 +121,7 @@ def main() -> None:
     results["naive_loop_2000_vertex_outline"] = timed(
         lambda: naive(outline, regions, atlas), repeat=30
     )
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    results["peak_traced_python_memory_mb"] = round(peak / 2**20, 2)
-    results["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["peak_memory"] = peak_memory()
     print(json.dumps(results, indent=2))
 
 

@@ -837,6 +837,7 @@ SACRAL_BORDER: tuple[Coord, ...] = (
 #: middle cluneal strip (medial-buttock), MEDIAL_BUTTOCK_WIDTH wide [EV §6: posteromedial
 #: fifth of gluteus maximus along the PSIS-coccyx line].
 MEDIAL_BUTTOCK_WIDTH = cm(4.0)
+MEDIAL_BUTTOCK_BELOW_COCCYX = cm(1.0)  # [D] the strip ends 1 cm below the coccyx tip
 TROCHANTER_RADII = (cm(4.5), cm(4.0))  # [D] the region over the greater trochanter
 LATERAL_THIGH_WIDTH = cm(2.5)  # [D] strip along the outer thigh seen from front/back
 KNEE_HALF = cm(5.0)  # [D] knee band ±5 cm about the knee line (with the popliteal fossa)
@@ -1015,15 +1016,18 @@ def posterior_cutters(half: Polygon) -> list[tuple[str, shapely.Geometry]]:
     rib = _extend([RIB12_START, (cm(8.0), 665.0), RIB12_TIP], start=(0.0, 676.0), end=(FAR, 610.0))
     fold = _extend(GLUTEAL_FOLD, start=(-1.0, 471.0), end=(FAR, 470.0))
     psis_line = list(SACRAL_BORDER[3:])
+    # Beside the PSIS-coccyx line only: below the coccyx tip the medial buttock is the
+    # perforating cutaneous / inferior cluneal (ventral ramus) skin, part of lower-buttock.
+    strip_bottom = COCCYX_TIP_Y - MEDIAL_BUTTOCK_BELOW_COCCYX
     medial_strip = Polygon(
         [
-            *reversed(psis_line),
-            (-1.0, GLUTEAL_FOLD[0][1]),
-            (MEDIAL_BUTTOCK_WIDTH, GLUTEAL_FOLD[1][1]),
-            (MEDIAL_BUTTOCK_WIDTH, COCCYX_TIP_Y),
+            (psis_line[0][0], 600.0),
+            *psis_line,
+            (-1.0, COCCYX_TIP_Y),
+            (-1.0, strip_bottom),
+            (MEDIAL_BUTTOCK_WIDTH, strip_bottom),
             (PSIS[0] + MEDIAL_BUTTOCK_WIDTH, PSIS[1]),
             (PSIS[0] + MEDIAL_BUTTOCK_WIDTH + 8.0, 600.0),
-            (psis_line[0][0], 600.0),
         ]
     )
     arms = arm_zone(half)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import plotly.graph_objects as go
 import streamlit as st
 
+from referral import figures
 from referral.atlas import Atlas, load_atlas
 from referral.body import Body, load_body
 from referral.regions import Regions, load_regions
@@ -35,3 +37,10 @@ def atlas() -> Atlas:
 def text(name: str) -> str:
     """The markdown file ``referral/app/text/{name}.md``."""
     return (TEXT_DIR / f"{name}.md").read_text(encoding="utf-8")
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def level_figure(view: str, level: str, sides: tuple[str, ...], lecture: bool) -> go.Figure:
+    """One view with ``level``'s zones and courses drawn (built once per combination)."""
+    fig = figures.body_figure(body(), regions(), view, lecture=lecture)
+    return figures.add_level(fig, atlas(), level, view, sides=sides, lecture=lecture)

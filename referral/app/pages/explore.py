@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from referral import figures, schema
+from referral import schema
 from referral.app import cache, tables
 
 SIDE_CHOICES: dict[str, tuple[str, ...]] = {
@@ -52,12 +52,11 @@ side = controls[1].segmented_control(
 lecture = controls[2].toggle("Lecture mode", key="lecture", bind="query-params")
 sides = SIDE_CHOICES[side]
 
-body, regions, atlas = cache.body(), cache.regions(), cache.atlas()
+atlas = cache.atlas()
 with st.expander("How to read the map", expanded=not lecture):
     st.markdown(cache.text("explore"))
 for column, view in zip(st.columns(len(schema.VIEWS)), schema.VIEWS, strict=True):
-    fig = figures.body_figure(body, regions, view, lecture=lecture)
-    figures.add_level(fig, atlas, level, view, sides=sides, lecture=lecture)
+    fig = cache.level_figure(view, level, sides, lecture)
     column.plotly_chart(fig, key=f"explore-{view}", config={"displaylogo": False}, theme=None)
 
 st.subheader(f"{level}: pathways")
