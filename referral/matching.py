@@ -369,35 +369,22 @@ def rank_levels(drawing: Drawing, index: AtlasIndex) -> Ranking:
 
 
 def _flags(amounts: Amounts, index: AtlasIndex) -> tuple[Flag, ...]:
+    """Flags for a non-empty drawing: ``schema.FLAGS[code]`` plus the measured detail."""
     total = amounts.drawn.sum()
     flags = []
     below = amounts.drawn[index.below_knee[amounts.positions]].sum() / total
     if below >= BELOW_KNEE_MIN:
-        flags.append(
-            Flag(
-                "below-knee",
-                f"{below:.0%} of the drawing is below the knee (calf, shin or foot). Dorsal "
-                "ramus and facet referral usually stop above the knee: consider radicular "
-                "pain. Cluneal nerve entrapment can still give leg symptoms.",
-            )
+        detail = (
+            f"{below:.0%} of the drawing is on the calf, shin or foot: consider radicular "
+            "pain; cluneal nerve entrapment can still give leg symptoms."
         )
+        flags.append(Flag("below-knee", f"{schema.FLAGS['below-knee']} {detail}"))
     left = amounts.drawn[index.is_left[amounts.positions]].sum() / total
     if min(left, 1 - left) >= MIDLINE_MIN:
-        flags.append(
-            Flag(
-                "crosses-midline",
-                f"The drawing covers both sides (left {left:.0%}, right {1 - left:.0%}); "
-                "dorsal ramus referral is usually one-sided. Each side may need its own "
-                "explanation.",
-            )
-        )
+        detail = f"Left {left:.0%}, right {1 - left:.0%}: each side may need its own explanation."
+        flags.append(Flag("crosses-midline", f"{schema.FLAGS['crosses-midline']} {detail}"))
     outside = 1 - min(amounts.zoned.sum() / total, 1.0)
     if outside >= UNEXPLAINED_MIN:
-        flags.append(
-            Flag(
-                "unexplained",
-                f"{outside:.0%} of the drawing lies outside every zone in the atlas: "
-                "the pattern may not be dorsal ramus referral.",
-            )
-        )
+        detail = f"{outside:.0%} of it: the pattern may not be dorsal ramus referral."
+        flags.append(Flag("unexplained", f"{schema.FLAGS['unexplained']} {detail}"))
     return tuple(flags)

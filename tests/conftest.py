@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from referral import schema
 from referral.app import harness
+from referral.atlas import Atlas
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,30 +55,6 @@ class FakeRegions:
         return p.x, p.y
 
 
-@dataclass
-class FakeAtlas:
-    zones: pd.DataFrame
-    courses: pd.DataFrame
-    pathways: pd.DataFrame
-    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
-    conflicts: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def level_zones(self, level: str, view: str | None = None, side: str | None = None):
-        return _filter(self.zones, level, view, side)
-
-    def level_courses(self, level: str, view: str | None = None, side: str | None = None):
-        return _filter(self.courses, level, view, side)
-
-
-def _filter(df: pd.DataFrame, level: str, view: str | None, side: str | None) -> pd.DataFrame:
-    mask = df["level"] == level
-    if view is not None:
-        mask &= df["view"] == view
-    if side is not None:
-        mask &= df["side"] == side
-    return df[mask]
-
-
 def _mirror(geom: BaseGeometry) -> BaseGeometry:
     from shapely import affinity
 
@@ -103,7 +80,7 @@ def fake_regions() -> FakeRegions:
 
 
 @pytest.fixture(scope="session")
-def fake_atlas() -> FakeAtlas:
+def fake_atlas() -> Atlas:
     """Level T12: a dorsal pathway on the back, and a ventral one missing from the vocabulary."""
     zone_rows = []
     course_rows = []
@@ -169,7 +146,9 @@ def fake_atlas() -> FakeAtlas:
             for p, r, n, _, _ in specs
         ]
     )
-    return FakeAtlas(pd.DataFrame(zone_rows), pd.DataFrame(course_rows), pathways)
+    return Atlas(
+        pd.DataFrame(zone_rows), pd.DataFrame(course_rows), pathways, pd.DataFrame(), pd.DataFrame()
+    )
 
 
 # --- a running app and a browser for browser tests ---------------------------------------
