@@ -255,7 +255,7 @@ class Drawing:
             {
                 "type": "Feature",
                 "properties": {"kind": "outline", "view": view},
-                "geometry": _rounded(mapping(self.outlines[view])),
+                "geometry": _plain_json(mapping(self.outlines[view])),
             }
             for view in schema.VIEWS
             if view in self.outlines
@@ -362,7 +362,7 @@ def _check_region(rid: str, regions: Regions) -> None:
         raise UnknownRegionError(rid, regions.suggest(rid))
 
 
-def _rounded(geo: dict[str, Any]) -> dict[str, Any]:
+def _plain_json(geo: dict[str, Any]) -> dict[str, Any]:
     """Return a GeoJSON geometry with plain nested lists (tuples → lists) for JSON."""
     return json.loads(json.dumps(geo))
 
