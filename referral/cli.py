@@ -155,7 +155,7 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 def cmd_validate(_: argparse.Namespace) -> int:
     body, regions, atlas = load_body(), load_regions(), load_atlas()
-    problems = validate_all(atlas, body, regions)
+    problems = validate_all(atlas, body)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)

@@ -79,14 +79,13 @@ class AtlasIndex:
         keys = atlas.pathways[["level", "pathway"]].itertuples(index=False, name=None)
         self.pathway_keys: list[tuple[str, str]] = [k for k in keys if k[0] in self.levels]
         info = atlas.pathways.set_index(["level", "pathway"])
-        labels = getattr(schema, "PATHWAYS", {})
         #: Per pathway key: ramus, nerve, kind and display label.
         self.pathway_info: list[dict[str, str]] = [
             {
                 "ramus": info.loc[key, "ramus"],
                 "nerve": info.loc[key, "nerve"],
                 "kind": info.loc[key, "kind"],
-                "label": labels.get(key[1], key[1]),
+                "label": schema.PATHWAYS.get(key[1], key[1]),
             }
             for key in self.pathway_keys
         ]

@@ -242,8 +242,8 @@ CHECKS: tuple[Callable[[Atlas, Any], list[str]], ...] = (
 )
 
 
-def validate_all(atlas: Atlas, body: HasOutline, regions: Any = None) -> list[str]:
-    """Run every check in ``CHECKS``; return all problems (``regions`` is accepted, unused)."""
+def validate_all(atlas: Atlas, body: HasOutline) -> list[str]:
+    """Run every check in ``CHECKS``; return all problems."""
     problems: list[str] = []
     for check in CHECKS:
         problems += check(atlas, body)

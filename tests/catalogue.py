@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from referral.atlas import Atlas, load_atlas
+from referral.atlas import Atlas, load_atlas, mirror_geometry
 from referral.body import Body, load_body
 from referral.drawing import Drawing
 from referral.matching import AtlasIndex
@@ -68,8 +68,7 @@ def mirror_drawing(drawing: Drawing) -> Drawing:
         side, name = schema.split_region_id(rid)
         ids.append(schema.region_id(schema.other_side(side), name))
     outlines = {
-        schema.MIRROR_VIEW[view]: shapely.transform(area, lambda c: c * np.array([-1.0, 1.0]))
-        for view, area in drawing.outlines.items()
+        schema.MIRROR_VIEW[view]: mirror_geometry(area) for view, area in drawing.outlines.items()
     }
     mirrored = Drawing.from_regions(ids, regions())
     for view, area in outlines.items():

@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from referral import schema
 from referral.app import harness
-from referral.atlas import Atlas
+from referral.atlas import Atlas, mirror_geometry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,12 +55,6 @@ class FakeRegions:
         return p.x, p.y
 
 
-def _mirror(geom: BaseGeometry) -> BaseGeometry:
-    from shapely import affinity
-
-    return affinity.scale(geom, xfact=-1, origin=(0, 0))
-
-
 @pytest.fixture(scope="session")
 def fake_body() -> FakeBody:
     return FakeBody({view: box(-100, 0, 100, 1000) for view in schema.VIEWS})
@@ -97,7 +91,7 @@ def fake_atlas() -> Atlas:
     for pathway, ramus, nerve, view, geom in specs:
         for side in schema.SIDES:
             mirrored = side == "right"
-            shape = _mirror(geom) if mirrored else geom
+            shape = mirror_geometry(geom) if mirrored else geom
             line = LineString([(-5, 650), (-50, 560)])
             for weight, g in (("core", shape), ("fringe", shape.buffer(10))):
                 zone_rows.append(
@@ -127,7 +121,7 @@ def fake_atlas() -> Atlas:
                     "side": side,
                     "evidence": "derived",
                     "source_ids": ("maigne1989",),
-                    "geometry": _mirror(line) if mirrored else line,
+                    "geometry": mirror_geometry(line) if mirrored else line,
                 }
             )
     pathways = pd.DataFrame(
