@@ -1,18 +1,27 @@
-"""Referral Map: page configuration and navigation only (pages live in referral/app/pages)."""
+"""Referral Map: page configuration and navigation only (pages live in referral/app/pages).
+
+The page icon is a local file: an emoji or ``:material/...:`` favicon would be fetched
+from an outside host, and nothing may leave the machine.
+"""
 
 from pathlib import Path
 
 import streamlit as st
 
-PAGES = Path(__file__).parent / "referral" / "app" / "pages"
+ROOT = Path(__file__).parent
+PAGES = ROOT / "referral" / "app" / "pages"
 
 st.set_page_config(
-    page_title="Referral Map", page_icon=":material/accessibility_new:", layout="wide"
+    page_title="Referral Map", page_icon=str(ROOT / "assets" / "app" / "icon.png"), layout="wide"
 )
 st.navigation(
-    [
-        st.Page(
-            PAGES / "explore.py", title="Explore levels", icon=":material/layers:", default=True
-        ),
-    ]
+    {
+        "Clinic": [
+            st.Page(PAGES / "painmap.py", title="Pain map", url_path="painmap", default=True),
+        ],
+        "Teach": [
+            st.Page(PAGES / "explore.py", title="Explore levels", url_path="explore"),
+            st.Page(PAGES / "quiz.py", title="Quiz", url_path="quiz"),
+        ],
+    }
 ).run()

@@ -1,22 +1,37 @@
-"""Plotly figures of the body, its regions, a level's zones and courses, and a pain drawing.
+"""Plotly figures of the body views as a small base plus stackable overlay layers.
 
-Pure: builds ``plotly.graph_objects.Figure`` objects from the core data (no Streamlit).
-Coordinates are in the frame of :mod:`referral.schema` (1000 units = 170 cm, y up) and are
-rounded to ``DECIMALS`` places (0.1 unit ≈ 0.2 mm) to keep the figure JSON small.
+Pure: no Streamlit. A figure is composed from
 
-Every trace carries ``meta={"role": ...}`` so callers and tests can find it:
-``skin``, ``border`` (one per region), ``selected``, ``grid`` (invisible hover/tap markers,
-``customdata`` = region id), ``labels``, ``zone``, ``course``, ``exit``, ``drawing``.
+- a :class:`ViewBase` built once per (view, lecture): the skin, every region border in one
+  trace, the silhouette's edge, the header (view name, the patient's L and R) and one
+  invisible **tap** trace (a ``scattergl`` lattice of points inside the regions,
+  ``customdata`` = region id) that makes "tap anywhere in a region" and hover work, because
+  plotly reports no point for a click inside a filled polygon;
+- overlay layers, pure functions that return traces: :func:`drawing_layer` (the patient's
+  pain), :func:`level_layer` (a level's zones, branch courses and joints; ``style="compare"``
+  draws a second level hatched and outlined so the two stay apart without colour);
+- :func:`compose`, which stacks them in a fixed order (skin, zones, drawing, borders,
+  courses, outline, tap) and writes, for every tap point, which zones of which level lie
+  under it into the hover text. Legend entries are deduplicated by ``legendgroup``.
+
+:func:`compose` returns a plain figure dict (``{"data": [...], "layout": {...}}``); bases and
+layers are shared between calls and never mutated, so a caller may cache them.
+
+Coordinates are in the frame of :mod:`referral.schema` (1000 units = 170 cm, y up), rounded
+to ``DECIMALS`` places. Every trace carries ``meta={"role": ...}``: ``skin``, ``border``,
+``outline``, ``tap``, ``drawing``, ``zone``, ``course``, ``course-halo``, ``exit``, ``joint``,
+``course-label``.
 """
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import plotly.graph_objects as go
+import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -26,6 +41,9 @@ if TYPE_CHECKING:
     from referral.atlas import Atlas
     from referral.body import Body
     from referral.regions import Regions
+
+Trace = dict[str, Any]
+Style = Literal["primary", "compare"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, by name.
 PALETTE: dict[str, str] = {
@@ -68,6 +86,7 @@ SPARE_COLOURS: tuple[str, ...] = (
 )
 #: Colour of the patient's pain (selected regions and drawings).
 PAIN_COLOUR = PALETTE["vermillion"]
+PAIN_EDGE = "#8A3C00"
 
 SKIN = "#F6E3D3"
 OUTLINE = "#2B2B2B"
@@ -75,12 +94,52 @@ BORDER = "#A8968A"
 INK = "#1A1A1A"
 
 DECIMALS = 1
-GRID_SPACING = 8  # units between hover/tap grid points (≈ 1.4 cm; integers keep JSON short)
+#: Units between tap/hover lattice points (2.4 cm): about 600-850 points per view.
+TAP_SPACING = 14
 Y_RANGE = (-10.0, 1010.0)  # feet at 0, vertex at 1000
-X_PAD = 60.0  # room beside the outline for the header row's side labels
+X_PAD = 30.0  # room beside the outline for the corner labels
 
 #: Zone fill opacity by weight: the core of a pattern is drawn stronger than its fringe.
 ZONE_OPACITY: dict[str, float] = {"core": 0.55, "fringe": 0.22}
+#: A compared level is hatched (pattern ``x``) and edged with long dashes instead.
+COMPARE_PATTERN = "x"
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """Font sizes in px."""
+
+    base: int
+    title: int
+    side: int
+    hint: int
+    hover: int
+    label: int
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Line widths in px."""
+
+    outline: float
+    border: float
+    course: float
+    zone: float
+    exit: float
+
+
+def fonts(lecture: bool) -> Fonts:
+    """Font sizes for normal and lecture mode (lecture: ≥ 20 px everywhere)."""
+    if lecture:
+        return Fonts(base=20, title=24, side=30, hint=20, hover=20, label=20)
+    return Fonts(base=13, title=16, side=20, hint=13, hover=14, label=12)
+
+
+def lines(lecture: bool) -> Lines:
+    """Line widths for normal and lecture mode (lecture: thick, for washed-out projectors)."""
+    if lecture:
+        return Lines(outline=3.5, border=1.6, course=5.0, zone=2.5, exit=16)
+    return Lines(outline=2.0, border=0.8, course=2.8, zone=1.2, exit=10)
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -100,6 +159,9 @@ def pathway_colours(pathways: Iterable[str]) -> dict[str, str]:
     A pathway in ``PATHWAY_COLOUR_NAMES`` keeps its colour at every level. Any other pathway,
     or one whose colour is already taken in this set, gets the first ``SPARE_COLOURS``
     colour not yet used (colours repeat only beyond six pathways).
+
+    >>> pathway_colours(["superior-cluneal", "anterior-ventral"])["anterior-ventral"]
+    '#E69F00'
     """
     unique = sorted(set(pathways), key=lambda p: (p not in PATHWAY_COLOUR_NAMES, p))
     colours: dict[str, str] = {}
@@ -113,20 +175,6 @@ def pathway_colours(pathways: Iterable[str]) -> dict[str, str]:
     return colours
 
 
-def _fonts(lecture: bool) -> dict[str, int]:
-    """Font sizes in px for normal and lecture mode."""
-    if lecture:
-        return {"base": 20, "side": 30, "hint": 20, "title": 26, "hover": 20, "label": 16}
-    return {"base": 13, "side": 20, "hint": 13, "title": 17, "hover": 14, "label": 10}
-
-
-def _lines(lecture: bool) -> dict[str, float]:
-    """Line widths in px for normal and lecture mode."""
-    if lecture:
-        return {"outline": 3.5, "border": 1.4, "course": 4.5, "zone": 2.0, "exit": 14}
-    return {"outline": 2.0, "border": 0.8, "course": 2.8, "zone": 1.2, "exit": 10}
-
-
 def _rings(geom: BaseGeometry) -> tuple[list[float | None], list[float | None]]:
     """Return x, y lists of every ring/line of ``geom`` separated by ``None`` (plotly gaps).
 
@@ -137,8 +185,7 @@ def _rings(geom: BaseGeometry) -> tuple[list[float | None], list[float | None]]:
     ys: list[float | None] = []
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         geom = shapely.orient_polygons(geom)
-    parts = getattr(geom, "geoms", [geom])
-    for part in parts:
+    for part in shapely.get_parts(geom):
         if part.geom_type == "Polygon":
             seqs = [part.exterior.coords, *(r.coords for r in part.interiors)]
         else:
@@ -153,12 +200,18 @@ def _rings(geom: BaseGeometry) -> tuple[list[float | None], list[float | None]]:
     return xs, ys
 
 
-def _grid(geom: BaseGeometry, spacing: float = GRID_SPACING) -> np.ndarray:
+def lattice(geom: BaseGeometry, spacing: float = TAP_SPACING) -> np.ndarray:
     """Return the ``(n, 2)`` points of the global ``spacing`` lattice strictly inside ``geom``.
 
     The lattice is anchored at the origin, so neighbouring regions share one lattice and no
     point belongs to two regions. A region too small to hold a lattice point gets one point
     inside it (``point_on_surface``).
+
+    >>> from shapely.geometry import box
+    >>> lattice(box(1, 1, 29, 19)).tolist()
+    [[10.0, 10.0], [20.0, 10.0]]
+    >>> lattice(box(1, 1, 3, 3)).tolist()
+    [[2.0, 2.0]]
     """
     minx, miny, maxx, maxy = geom.bounds
     xs = np.arange(np.ceil(minx / spacing), np.floor(maxx / spacing) + 1) * spacing
@@ -175,153 +228,20 @@ def _grid(geom: BaseGeometry, spacing: float = GRID_SPACING) -> np.ndarray:
 def x_range(body: Body, view: str) -> tuple[float, float]:
     """The x range of ``view``: the outline's extent plus ``X_PAD`` units on each side.
 
-    Every view shares ``Y_RANGE`` and the figure height, so all views are drawn at one scale
-    whenever their columns are wide enough (the height then sets the scale).
+    Every view shares ``Y_RANGE``, so views drawn at one height share one scale.
     """
     minx, _, maxx, _ = body.outline(view).bounds
     return float(np.floor(minx - X_PAD)), float(np.ceil(maxx + X_PAD))
 
 
-def _side_annotations(
-    view: str, xs: tuple[float, float], fonts: Mapping[str, int]
-) -> list[dict[str, Any]]:
-    """The header row above the body: view name in the middle, the patient's sides at the ends.
-
-    Anterior shows the patient's right at x < 0 and posterior at x > 0 (``schema.LEFT_SIGN``):
-    bold "R" and "L" sit at those ends. A lateral view is headed by its side ("Left side")
-    with "anterior"/"posterior" at the ends: left-lateral faces x < 0, right-lateral x > 0.
-    """
-    if view in schema.LEFT_SIGN:
-        title = schema.VIEW_LABELS[view]
-        right_end = -schema.LEFT_SIGN[view]
-        ends = {right_end: "<b>R</b>", -right_end: "<b>L</b>"}
-        size = fonts["side"]
-    else:
-        title = f"{schema.LATERAL_VIEW_SIDE[view].capitalize()} side"
-        front = -1 if view == "left-lateral" else 1
-        ends = {front: "anterior", -front: "posterior"}
-        ends = {k: f"◀ {t}" if k < 0 else f"{t} ▶" for k, t in ends.items()}
-        size = fonts["hint"]
-    row = {"xref": "x", "yref": "paper", "y": 1.0, "yanchor": "bottom", "showarrow": False}
-    middle = {"x": (xs[0] + xs[1]) / 2, "font": {"size": fonts["title"], "color": INK}}
-    notes = [{**row, **middle, "text": f"<b>{title}</b>"}]
-    for sign, text in ends.items():
-        end = {"x": xs[0], "xanchor": "left"} if sign < 0 else {"x": xs[1], "xanchor": "right"}
-        notes.append({**row, **end, "text": text, "font": {"size": size, "color": INK}})
-    return notes
+def _compact(values: np.ndarray) -> list[float | int]:
+    """Values rounded to ``DECIMALS``, whole numbers as ``int`` (``16`` not ``16.0`` in JSON)."""
+    rounded = np.round(np.asarray(values, dtype=float), DECIMALS).tolist()
+    return [int(v) if v.is_integer() else v for v in rounded]
 
 
-def body_figure(
-    body: Body,
-    regions: Regions,
-    view: str,
-    *,
-    selected: Iterable[str] = (),
-    lecture: bool = False,
-    tap_grid: bool = False,
-    show_labels: bool = False,
-) -> go.Figure:
-    """Draw one view of the body: skin, region borders, hover grid and patient-side labels.
-
-    Hovering anywhere on a region shows its label through an invisible lattice of markers
-    (``GRID_SPACING`` units apart, ``customdata`` = region id), because plotly reports no
-    point for a click or hover inside a filled polygon. ``tap_grid=True`` sizes the markers
-    for fingers and keeps selected points invisible, for pages that read clicks.
-    ``selected`` region ids are filled in ``PAIN_COLOUR``. Ranges are fixed around the body
-    (:func:`x_range`, ``Y_RANGE``) with equal aspect, so all views share one scale.
-    """
-    if view not in schema.VIEWS:
-        raise ValueError(f"unknown view {view!r}; expected one of {schema.VIEWS}")
-    fonts, lines = _fonts(lecture), _lines(lecture)
-    shapes = regions.in_view(view)
-    outline = body.outline(view)
-    skin = _lines_trace(outline, "skin", OUTLINE, lines["outline"])
-    traces = [{**skin, "fill": "toself", "fillcolor": SKIN}]
-    traces += [
-        {
-            **_lines_trace(shapes[rid], "selected", PAIN_COLOUR, 0, region=rid),
-            "fill": "toself",
-            "fillcolor": _rgba(PAIN_COLOUR, 0.45),
-        }
-        for rid in shapes
-        if rid in set(selected)
-    ]
-    traces += [
-        _lines_trace(geom.boundary, "border", BORDER, lines["border"], region=rid)
-        for rid, geom in shapes.items()
-    ]
-    traces += [
-        _grid_trace(rid, regions.region(rid).label, _grid(geom), tap_grid)
-        for rid, geom in shapes.items()
-    ]
-    if show_labels:
-        points = np.round([regions.label_point(view, rid) for rid in shapes], DECIMALS)
-        traces.append(
-            {
-                "type": "scatter",
-                "x": points[:, 0].tolist(),
-                "y": points[:, 1].tolist(),
-                "mode": "text",
-                "text": [regions.region(rid).label for rid in shapes],
-                "textfont": {"size": fonts["label"], "color": INK},
-                "hoverinfo": "skip",
-                "showlegend": False,
-                "meta": {"role": "labels"},
-            }
-        )
-    # The silhouette's edge again, last, so that no fill ever softens it.
-    traces.append(_lines_trace(outline, "outline", OUTLINE, lines["outline"]))
-    xs = x_range(body, view)
-    layout = {
-        "template": "none",
-        "meta": {"view": view},
-        "font": {"size": fonts["base"], "color": INK, "family": "Arial, Helvetica, sans-serif"},
-        "height": 820 if lecture else 660,
-        # Fixed margins (no auto-expansion) so every view is drawn at the same scale; the
-        # bottom margin holds the legend added by add_level/add_drawing.
-        "margin": {
-            "l": 4,
-            "r": 4,
-            "t": fonts["side"] + 18,
-            "b": 210 if lecture else 120,
-            "autoexpand": False,
-        },
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "showlegend": True,
-        "legend": {
-            "orientation": "v",
-            "x": 0.5,
-            "xanchor": "center",
-            "y": -0.01,
-            "yanchor": "top",
-            "font": {"size": fonts["base"]},
-            "itemclick": False,
-            "itemdoubleclick": False,
-            "tracegroupgap": 4,
-        },
-        "hoverlabel": {"font": {"size": fonts["hover"]}, "bgcolor": "white", "bordercolor": INK},
-        "hovermode": "closest",
-        "hoverdistance": 12,
-        "dragmode": False,
-        "clickmode": "event" if tap_grid else "none",
-        "annotations": _side_annotations(view, xs, fonts),
-        "xaxis": {"range": list(xs), "visible": False, "fixedrange": True},
-        "yaxis": {
-            "range": list(Y_RANGE),
-            "visible": False,
-            "fixedrange": True,
-            "scaleanchor": "x",
-            "scaleratio": 1,
-        },
-    }
-    return go.Figure(data=traces, layout=layout)
-
-
-def _lines_trace(
-    geom: BaseGeometry, role: str, colour: str, width: float, **meta: str
-) -> dict[str, Any]:
-    """A scatter trace (dict) drawing every ring or line of ``geom``, without hover."""
+def _lines_trace(geom: BaseGeometry, role: str, colour: str, width: float, **meta: Any) -> Trace:
+    """A scatter trace drawing every ring or line of ``geom``, without hover."""
     x, y = _rings(geom)
     return {
         "type": "scatter",
@@ -335,191 +255,438 @@ def _lines_trace(
     }
 
 
-def _compact(values: np.ndarray) -> list[float | int]:
-    """Values rounded to ``DECIMALS``, whole numbers as ``int`` (``16`` not ``16.0`` in JSON)."""
-    rounded = np.round(np.asarray(values, dtype=float), DECIMALS).tolist()
-    return [int(v) if v.is_integer() else v for v in rounded]
+def _header(view: str, xs: tuple[float, float], size: Fonts) -> list[dict[str, Any]]:
+    """View name above the body; the patient's sides in the top corners, inside the plot.
 
-
-def _grid_trace(
-    rid: str, label: str, points: np.ndarray, tap: bool, details: Sequence[str] = ()
-) -> dict[str, Any]:
-    """Invisible markers over one region; hover shows the label and any zone ``details``."""
-    text = "<br>".join([f"<b>{label}</b>", *details])
-    return {
-        "type": "scatter",
-        "x": _compact(points[:, 0]),
-        "y": _compact(points[:, 1]),
-        "mode": "markers",
-        "marker": {"size": 14 if tap else 9, "opacity": 0, "color": INK},
-        "selected": {"marker": {"opacity": 0}},
-        "unselected": {"marker": {"opacity": 0}},
-        "customdata": [rid] * len(points),
-        "hovertemplate": f"{text}<extra></extra>",
-        "name": label,
-        "showlegend": False,
-        "meta": {"role": "grid", "region": rid, "tap": tap},
-    }
-
-
-def _legend_name(pathway: str, ramus: str, nerve: str, lecture: bool) -> str:
-    """Short legend text naming the ramus, e.g. ``Superior cluneal nerves — dorsal ramus``.
-
-    The ``schema.PATHWAYS`` label up to its first parenthesis (the hover and the page's
-    table give the full name); a pathway missing there is named by its slug and nerve.
-    Wrapped with ``<br>`` for narrow columns.
+    Anterior shows the patient's right at x < 0 and posterior at x > 0 (``schema.LEFT_SIGN``):
+    bold "R" and "L" sit in those corners. A lateral view shows one side: its title carries
+    that side's letter, and its corners say which way is front and back (left-lateral faces
+    x < 0). Title and corners lie on different rows, so they never overlap.
     """
-    title = pathway.replace("-", " ").capitalize()
-    label = schema.PATHWAYS.get(pathway, f"{title} ({nerve})" if nerve else title)
-    if pathway in schema.PATHWAYS:
-        label = label.split(" (")[0]
-    width = 34 if lecture else 48
-    return "<br>".join(textwrap.wrap(f"{label} — {ramus} ramus", width))
+    title_row = {"xref": "x", "yref": "paper", "y": 1.0, "yanchor": "bottom", "showarrow": False}
+    corner_row = {"xref": "x", "yref": "y", "y": Y_RANGE[1], "yanchor": "top", "showarrow": False}
+    middle = (xs[0] + xs[1]) / 2
+    if view in schema.LEFT_SIGN:
+        title = schema.VIEW_LABELS[view]
+        right_end = -schema.LEFT_SIGN[view]
+        corners = {right_end: ("R", size.side), -right_end: ("L", size.side)}
+    else:
+        side = schema.LATERAL_VIEW_SIDE[view]
+        title = f"{side[0].upper()} · {side.capitalize()} side"
+        front = -1 if view == "left-lateral" else 1
+        corners = {front: ("front", size.hint), -front: ("back", size.hint)}
+    notes = [
+        {
+            **title_row,
+            "x": middle,
+            "text": f"<b>{title}</b>",
+            "font": {"size": size.title, "color": INK},
+            "name": "title",
+        }
+    ]
+    for sign, (text, font) in corners.items():
+        end = {"x": xs[0], "xanchor": "left"} if sign < 0 else {"x": xs[1], "xanchor": "right"}
+        notes.append(
+            {
+                **corner_row,
+                **end,
+                "text": f"<b>{text}</b>",
+                "font": {"size": font, "color": INK},
+                "name": "side",
+            }
+        )
+    return notes
+
+
+@dataclass(frozen=True)
+class ViewBase:
+    """One view's fixed part: traces, layout and the tap lattice (never mutated)."""
+
+    view: str
+    lecture: bool
+    under: tuple[Trace, ...]
+    over: tuple[Trace, ...]
+    layout: dict[str, Any]
+    points: np.ndarray
+    point_region: tuple[str, ...]
+    point_label: tuple[str, ...]
+
+
+def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False) -> ViewBase:
+    """Build one view's base: skin, region borders (one trace), edge, header, tap lattice.
+
+    Ranges are fixed around the body (:func:`x_range`, ``Y_RANGE``) with equal aspect.
+    """
+    if view not in schema.VIEWS:
+        raise ValueError(f"unknown view {view!r}; expected one of {', '.join(schema.VIEWS)}")
+    size, width = fonts(lecture), lines(lecture)
+    shapes = regions.in_view(view)
+    outline = body.outline(view)
+    skin = {**_lines_trace(outline, "skin", OUTLINE, 0), "fill": "toself", "fillcolor": SKIN}
+    borders = shapely.union_all([geom.boundary for geom in shapes.values()])
+    border = _lines_trace(borders, "border", BORDER, width.border)
+    edge = _lines_trace(outline, "outline", OUTLINE, width.outline)
+    points, rids = [], []
+    for rid, geom in shapes.items():
+        grid = lattice(geom)
+        points.append(grid)
+        rids += [rid] * len(grid)
+    labels = {rid: regions.region(rid).label for rid in shapes}
+    xs = x_range(body, view)
+    layout = {
+        "template": "none",
+        "meta": {"view": view},
+        "font": {"size": size.base, "color": INK, "family": "Arial, Helvetica, sans-serif"},
+        "margin": {"l": 2, "r": 2, "t": size.title + 12, "b": 2, "autoexpand": False},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "showlegend": False,
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 0,
+            "yanchor": "top",
+            "font": {"size": size.base},
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
+        "hoverlabel": {"font": {"size": size.hover}, "bgcolor": "white", "bordercolor": INK},
+        "hovermode": "closest",
+        "hoverdistance": 10,
+        "dragmode": False,
+        "annotations": _header(view, xs, size),
+        "xaxis": {"range": list(xs), "visible": False, "fixedrange": True},
+        "yaxis": {
+            "range": list(Y_RANGE),
+            "visible": False,
+            "fixedrange": True,
+            "scaleanchor": "x",
+            "scaleratio": 1,
+        },
+    }
+    return ViewBase(
+        view=view,
+        lecture=lecture,
+        under=(skin,),
+        over=(border, edge),
+        layout=layout,
+        points=np.vstack(points),
+        point_region=tuple(rids),
+        point_label=tuple(labels[r] for r in rids),
+    )
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Overlay traces for one view, plus hover notes for the base's tap points.
+
+    ``fills`` go under the region borders, ``lines`` above them. ``notes`` maps a tap point
+    index to the lines its hover adds (e.g. which level's zone lies under it).
+    """
+
+    fills: tuple[Trace, ...] = ()
+    lines: tuple[Trace, ...] = ()
+    notes: Mapping[int, tuple[str, ...]] | None = None
+
+
+def drawing_layer(area: BaseGeometry | None, *, lecture: bool = False) -> Layer:
+    """The patient's painful area in one view: vermillion with hatching and a dark edge.
+
+    ``area`` is the drawing's (Multi)Polygon in the view's frame (tapped regions ∪ outlines,
+    :meth:`referral.drawing.Drawing.shapes`); ``None`` or empty draws nothing.
+    """
+    if area is None or area.is_empty:
+        return Layer()
+    trace = _lines_trace(area, "drawing", PAIN_EDGE, 3 if lecture else 2)
+    trace.update(
+        fill="toself",
+        fillcolor=_rgba(PAIN_COLOUR, 0.35),
+        fillpattern={"shape": "/", "fgcolor": PAIN_COLOUR, "size": 8, "solidity": 0.3},
+        name="Pain drawing",
+        legendgroup="drawing",
+        legendrank=1,
+        showlegend=True,
+    )
+    return Layer(lines=(trace,))
+
+
+def legend_name(level: str, pathway: str, ramus: str, *, width: int = 60) -> str:
+    """Legend text naming the level, pathway and ramus, wrapped with ``<br>`` at ``width``.
+
+    >>> legend_name("T12", "superior-cluneal", "dorsal")
+    'T12 · Superior cluneal nerves — dorsal ramus'
+    """
+    label = schema.PATHWAYS.get(pathway, pathway.replace("-", " ").capitalize())
+    label = label.split(" (")[0]
+    return "<br>".join(textwrap.wrap(f"{level} · {label} — {ramus} ramus", width))
 
 
 def zone_description(row: Mapping[str, Any]) -> str:
-    """Two-line hover text for a zone row: level, pathway, ramus, nerve, kind, weight, evidence."""
-    kind = "cutaneous territory" if row["kind"] == "cutaneous" else "referral zone"
-    pathway = schema.PATHWAYS.get(row["pathway"], row["pathway"])
+    """One hover line for a zone row: level, pathway, ramus, kind, weight, evidence."""
+    kind = "cutaneous" if row["kind"] == "cutaneous" else "referral"
+    pathway = schema.PATHWAYS.get(row["pathway"], row["pathway"]).split(" (")[0]
     return (
-        f"{row['level']} · {pathway} · {row['ramus']} ramus"
-        f"<br>{row['nerve']} · {kind} · {row['weight']} · evidence: {row['evidence']}"
+        f"<b>{row['level']}</b> {pathway} · {row['ramus']} ramus · "
+        f"{kind}, {row['weight']} · {row['evidence']}"
     )
 
 
-def add_level(
-    fig: go.Figure,
+def _selected(frame: pd.DataFrame, view: str, sides: Sequence[str]) -> pd.DataFrame:
+    return frame[(frame["view"] == view) & frame["side"].isin(sides)]
+
+
+def level_layer(
     atlas: Atlas,
+    base: ViewBase,
     level: str,
-    view: str,
     *,
     sides: Sequence[str] = schema.SIDES,
-    lecture: bool = False,
-) -> go.Figure:
-    """Draw ``level``'s zones and branch courses in ``view`` for ``sides``; return ``fig``.
+    style: Style = "primary",
+    course_labels: bool = False,
+) -> Layer:
+    """One level's zones, branch courses and joints in ``base``'s view.
 
-    Zones are filled in their pathway's colour (:func:`pathway_colours`), core at
-    ``ZONE_OPACITY["core"]``, fringe fainter with a dotted edge. Courses are lines in the same
-    colour, solid for a dorsal ramus and dashed for a ventral one, with a marker at their
-    first point (where the branch leaves the spine). One legend entry per pathway names its
-    ramus. The hover grid is split so hovering a zone also lists the zone's details.
+    Zones are filled in their pathway's colour (:func:`pathway_colours`), core stronger than
+    fringe (``ZONE_OPACITY``, fringe with a dotted edge). ``style="compare"`` draws a second
+    level hatched (``COMPARE_PATTERN``) with a long-dash edge and no opacity fill, so it
+    stays distinguishable without colour. Courses run from where the branch leaves the
+    spine (a marker) into the zones: solid for a dorsal ramus, dashed for a ventral one, on a
+    white halo; ``course_labels`` writes the nerve's name at the course's end. Joint-referral
+    pathways have no course: the joint is marked instead (``atlas.joints``, when present).
+    One legend entry per (level, pathway) names the ramus.
     """
-    if level not in schema.LEVELS:
-        raise ValueError(f"unknown level {level!r}; expected one of {schema.LEVELS}")
-    lines = _lines(lecture)
-    zones = atlas.level_zones(level, view=view)
-    zones = zones[zones["side"].isin(sides)]
-    courses = atlas.level_courses(level, view=view)
-    courses = courses[courses["side"].isin(sides)]
+    if level not in schema.LEVEL_INDEX:
+        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(schema.LEVELS)}")
+    view, width, size = base.view, lines(base.lecture), fonts(base.lecture)
+    zones = _selected(atlas.level_zones(level), view, sides)
+    courses = _selected(atlas.level_courses(level), view, sides)
+    joints = getattr(atlas, "joints", None)
+    if joints is not None:
+        joints = _selected(joints[joints["level"] == level], view, sides)
     table = atlas.pathways[atlas.pathways["level"] == level].set_index("pathway")
     colours = pathway_colours(table.index)
+    compare = style == "compare"
     shown: set[str] = set()
 
     def legend(pathway: str, ramus: str) -> dict[str, Any]:
-        """Legend fields; only the first trace of a pathway shows an entry."""
-        nerve = str(table.at[pathway, "nerve"]) if pathway in table.index else ""
         first = pathway not in shown
         shown.add(pathway)
-        name = _legend_name(pathway, ramus, nerve, lecture)
-        return {"name": name, "legendgroup": pathway, "showlegend": first}
+        name = legend_name(level, pathway, ramus, width=28 if base.lecture else 60)
+        group = f"{level}:{pathway}"
+        if compare:
+            name, group = f"{name} (compared)", f"{group}:compare"
+        return {"name": name, "legendgroup": group, "showlegend": first}
 
-    traces: list[dict[str, Any]] = []
+    fills: list[Trace] = []
     order = zones.assign(_core=zones["weight"].eq("core")).sort_values(["_core", "pathway"])
+    # Core zones are drawn last (on top) but carry the legend entry, so the swatch is solid.
+    for row in order[order["_core"]].to_dict("records"):
+        legend(row["pathway"], row["ramus"])
+    with_swatch = set(shown)
     for row in order.to_dict("records"):
+        if row["weight"] == "core" and row["pathway"] in with_swatch:
+            with_swatch.discard(row["pathway"])
+            shown.discard(row["pathway"])
         colour = colours[row["pathway"]]
-        zone = _lines_trace(row["geometry"], "zone", colour, lines["zone"], pathway=row["pathway"])
-        zone["line"]["dash"] = "solid" if row["weight"] == "core" else "dot"
-        traces.append(
-            {
-                **zone,
-                "fill": "toself",
-                "fillcolor": _rgba(colour, ZONE_OPACITY[row["weight"]]),
-                "hoveron": "fills",
-                "hoverinfo": "text",
-                "text": zone_description(row),
-                **legend(row["pathway"], row["ramus"]),
-            }
-        )
+        meta = {"level": level, "pathway": row["pathway"], "style": style}
+        zone = _lines_trace(row["geometry"], "zone", colour, width.zone, **meta)
+        if compare:
+            zone["line"].update(dash="longdash", width=width.zone + 1)
+            zone.update(
+                fill="toself",
+                fillcolor="rgba(0,0,0,0)",
+                fillpattern={
+                    "shape": COMPARE_PATTERN,
+                    "fgcolor": colour,
+                    "size": 10,
+                    "solidity": 0.25 if row["weight"] == "core" else 0.12,
+                },
+            )
+        else:
+            zone["line"]["dash"] = "solid" if row["weight"] == "core" else "dot"
+            zone.update(fill="toself", fillcolor=_rgba(colour, ZONE_OPACITY[row["weight"]]))
+        fills.append({**zone, **legend(row["pathway"], row["ramus"])})
+
+    drawn: list[Trace] = []
     for row in courses.to_dict("records"):
         colour, pathway, geom = colours[row["pathway"]], row["pathway"], row["geometry"]
-        halo = _lines_trace(geom, "course-halo", "white", lines["course"] + 2.5, pathway=pathway)
-        course = _lines_trace(geom, "course", colour, lines["course"], pathway=pathway)
-        course["meta"]["ramus"] = row["ramus"]
+        meta = {"level": level, "pathway": pathway, "ramus": row["ramus"]}
+        halo = _lines_trace(geom, "course-halo", "white", width.course + 3, **meta)
+        course = _lines_trace(geom, "course", colour, width.course, **meta)
         course["line"]["dash"] = "solid" if row["ramus"] == "dorsal" else "dash"
-        start = shapely.get_coordinates(geom)[0].round(DECIMALS)
+        coords = shapely.get_coordinates(geom).round(DECIMALS)
         exit_marker = {
             "type": "scatter",
-            "x": [start[0]],
-            "y": [start[1]],
+            "x": [coords[0][0]],
+            "y": [coords[0][1]],
             "mode": "markers",
-            "marker": {
-                "color": colour,
-                "size": lines["exit"],
-                "line": {"color": "white", "width": 2},
-            },
+            "marker": {"color": colour, "size": width.exit, "line": {"color": "white", "width": 2}},
             "hovertemplate": (
-                f"<b>{level} {row['ramus']} ramus</b><br>{row['nerve']}: leaves here<extra></extra>"
+                f"<b>{level} {row['ramus']} ramus</b><br>{row['nerve']}: leaves the spine here"
+                "<extra></extra>"
             ),
             "showlegend": False,
-            "meta": {"role": "exit", "pathway": pathway},
+            "meta": {"role": "exit", **meta},
         }
-        traces += [halo, {**course, **legend(pathway, row["ramus"])}, exit_marker]
-    _add_traces(fig, traces)
-    _split_grid(fig, zones)
-    return fig
+        drawn += [halo, {**course, **legend(pathway, row["ramus"])}, exit_marker]
+        if course_labels:
+            drawn.append(_course_label(row["nerve"], coords[-1], colour, size.label, meta))
+    if joints is not None:
+        drawn += _joint_traces(joints, level, colours, width, legend)
+    notes = _zone_notes(base, zones, compare)
+    return Layer(fills=tuple(fills), lines=tuple(drawn), notes=notes)
 
 
-def _add_traces(fig: go.Figure, traces: Sequence[dict[str, Any]]) -> None:
-    """Append ``traces`` to ``fig``, keeping the silhouette's edge (role ``outline``) last."""
-    fig.add_traces(list(traces))
-    outline = [t for t in fig.data if (t.meta or {}).get("role") == "outline"]
-    fig.data = [t for t in fig.data if t not in outline] + outline
+def _course_label(
+    nerve: str, end: np.ndarray, colour: str, size: int, meta: Mapping[str, Any]
+) -> Trace:
+    """The nerve's name at the end of its course, in dark ink on a white-ish halo."""
+    name = "<br>".join(textwrap.wrap(nerve.split(" (")[0], 18))
+    return {
+        "type": "scatter",
+        "x": [float(end[0])],
+        "y": [float(end[1])],
+        "mode": "text",
+        "text": [name],
+        "textposition": "bottom center",
+        "textfont": {"size": size, "color": INK},
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "meta": {"role": "course-label", "colour": colour, **meta},
+    }
 
 
-def _split_grid(fig: go.Figure, zones: Any) -> None:
-    """Split each region's grid trace by which zones cover its points.
+def _joint_traces(
+    joints: pd.DataFrame,
+    level: str,
+    colours: Mapping[str, str],
+    width: Lines,
+    legend: Any,
+) -> list[Trace]:
+    """One diamond marker per joint whose stimulation maps the level's referral zones."""
+    traces = []
+    for row in joints.to_dict("records"):
+        point = shapely.get_coordinates(row["geometry"]).mean(axis=0).round(DECIMALS)
+        name = str(row.get("joint") or row.get("name") or "joint")
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [float(point[0])],
+                "y": [float(point[1])],
+                "mode": "markers",
+                "marker": {
+                    "symbol": "diamond",
+                    "size": width.exit + 4,
+                    "color": colours.get(row["pathway"], INK),
+                    "line": {"color": INK, "width": 1.5},
+                },
+                "hovertemplate": f"<b>{level}</b> {name}<extra></extra>",
+                "showlegend": False,
+                "meta": {"role": "joint", "level": level, "pathway": row["pathway"]},
+            }
+        )
+    return traces
 
-    Each piece keeps the region id in ``customdata`` and gets a fixed hover text listing the
-    covering zones, so the JSON holds no per-point text.
+
+def _zone_notes(base: ViewBase, zones: pd.DataFrame, compare: bool) -> dict[int, tuple[str, ...]]:
+    """For every tap point inside a zone, the hover lines naming those zones."""
+    notes: dict[int, list[str]] = {}
+    x, y = base.points[:, 0], base.points[:, 1]
+    for row in zones.to_dict("records"):
+        text = zone_description(row) + (" (compared)" if compare else "")
+        for i in np.flatnonzero(shapely.contains_xy(row["geometry"], x, y)).tolist():
+            lines_here = notes.setdefault(i, [])
+            if text not in lines_here:
+                lines_here.append(text)
+    return {i: tuple(v) for i, v in notes.items()}
+
+
+def compose(
+    base: ViewBase,
+    layers: Sequence[Layer] = (),
+    *,
+    tool: Literal["tap", "lasso", "none"] = "none",
+    height: int = 640,
+    legend: bool = False,
+    legend_height: int = 0,
+) -> dict[str, Any]:
+    """Stack ``layers`` on ``base`` and return a plain plotly figure dict.
+
+    Order, bottom to top: skin, layer fills (zones), region borders, layer lines (drawing,
+    courses, joints), silhouette edge, tap trace. The tap trace is one ``scattergl`` trace
+    with ``meta.role == "tap"``: opacity 0, ``customdata`` = region id per point, hover =
+    region label plus every layer's notes for that point. ``tool`` sets the interaction:
+    ``"tap"`` (clicks select points), ``"lasso"`` (drag draws a lasso), ``"none"`` (hover
+    only). Legend entries repeated across layers (same ``legendgroup``) are shown once;
+    ``legend_height`` px are reserved below the body for the legend when ``legend``.
     """
-    if zones.empty:
-        return
-    geoms = list(zones["geometry"])
-    texts = [zone_description(r) for r in zones.to_dict("records")]
-    pieces: list[dict[str, Any]] = []
-    for trace in fig.data:
-        meta = trace.meta or {}
-        if meta.get("role") != "grid":
-            continue
-        points = np.column_stack([trace.x, trace.y])
-        cover = np.column_stack([shapely.contains_xy(g, points[:, 0], points[:, 1]) for g in geoms])
-        keys, groups = np.unique(cover, axis=0, return_inverse=True)
-        for k, key in enumerate(keys):
-            details = [texts[i] for i in np.flatnonzero(key)]
-            members = points[groups.ravel() == k]
-            pieces.append(_grid_trace(meta["region"], trace.name, members, meta["tap"], details))
-    fig.data = [t for t in fig.data if (t.meta or {}).get("role") != "grid"]
-    _add_traces(fig, pieces)
+    fills = [t for layer in layers for t in layer.fills]
+    overlay = [t for layer in layers for t in layer.lines]
+    data = [*base.under, *fills, base.over[0], *overlay, *base.over[1:], _tap_trace(base, layers)]
+    seen: set[str] = set()
+    for i, trace in enumerate(data):
+        group = trace.get("legendgroup")
+        if trace.get("showlegend") and group is not None:
+            if group in seen:
+                data[i] = {**trace, "showlegend": False}
+            seen.add(group)
+    margin = {**base.layout["margin"], "b": legend_height if legend else 2}
+    layout = {
+        **base.layout,
+        "height": height,
+        "margin": margin,
+        "showlegend": legend,
+        "dragmode": "lasso" if tool == "lasso" else False,
+        "clickmode": "event+select" if tool == "tap" else "event" if tool == "lasso" else "none",
+    }
+    return {"data": data, "layout": layout}
 
 
-def add_drawing(
-    fig: go.Figure, shapes_by_view: Mapping[str, BaseGeometry | None], view: str
-) -> go.Figure:
-    """Draw a patient's pain drawing for ``view`` (vermillion hatching, dark edge); return ``fig``.
+def _tap_trace(base: ViewBase, layers: Sequence[Layer]) -> Trace:
+    """The invisible lattice: one marker per point, region id in ``customdata``."""
+    notes: dict[int, list[str]] = {}
+    for layer in layers:
+        for i, more in (layer.notes or {}).items():
+            notes.setdefault(i, []).extend(more)
+    text = [
+        f"<b>{label}</b>" + "".join(f"<br>{n}" for n in notes.get(i, ()))
+        for i, label in enumerate(base.point_label)
+    ]
+    size = 16 if base.lecture else 12
+    return {
+        "type": "scattergl",
+        "x": _compact(base.points[:, 0]),
+        "y": _compact(base.points[:, 1]),
+        "mode": "markers",
+        "marker": {"size": size, "opacity": 0, "color": INK},
+        "selected": {"marker": {"opacity": 0}},
+        "unselected": {"marker": {"opacity": 0}},
+        "customdata": list(base.point_region),
+        "text": text,
+        "hovertemplate": "%{text}<extra></extra>",
+        "showlegend": False,
+        "name": "regions",
+        "meta": {"role": "tap"},
+    }
 
-    ``shapes_by_view`` maps a view to a Polygon/MultiPolygon in that view's coordinates; a
-    missing or empty shape draws nothing.
-    """
-    geom = shapes_by_view.get(view)
-    if geom is None or geom.is_empty:
-        return fig
-    drawing = _lines_trace(geom, "drawing", "#8A3C00", 2)
-    drawing.update(
-        fill="toself",
-        fillcolor=_rgba(PAIN_COLOUR, 0.25),
-        fillpattern={"shape": "/", "fgcolor": PAIN_COLOUR, "size": 8, "solidity": 0.35},
-        name="Pain drawing",
-        showlegend=True,
-    )
-    _add_traces(fig, [drawing])
-    return fig
+
+__all__ = [
+    "PAIN_COLOUR",
+    "PALETTE",
+    "PATHWAY_COLOUR_NAMES",
+    "Layer",
+    "ViewBase",
+    "colour_name",
+    "compose",
+    "drawing_layer",
+    "fonts",
+    "lattice",
+    "legend_name",
+    "level_layer",
+    "lines",
+    "pathway_colours",
+    "view_base",
+    "x_range",
+    "zone_description",
+]

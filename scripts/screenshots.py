@@ -1,6 +1,6 @@
 """Render the real figures and the running app to PNGs in docs/screenshots/ (headless Chromium).
 
-    python scripts/screenshots.py            # views.png, t12.png, app.png, app-lecture.png
+    python scripts/screenshots.py    # views, t12, painmap, explore, explore-lecture, quiz (.png)
 
 views.png and t12.png are built straight from the figures (an HTML page holding plotly.js
 inline, so nothing is fetched from the network); app*.png are taken from ``streamlit run``.
@@ -23,17 +23,25 @@ from referral.regions import load_regions
 
 OUT = harness.ROOT / "docs" / "screenshots"
 PANEL_WIDTH = 460
+#: The drawing of the classic thoracolumbar pattern on the left, in the URL's text form.
+T12_DRAWING = "1~r_left-groin_left-iliac-crest_left-trochanter_left-upper-buttock"
+READY_AT_LEAST = """n => {
+    const charts = document.querySelectorAll('.js-plotly-plot');
+    return charts.length >= n && [...charts].every(gd => gd._fullLayout && gd.data.length);
+}"""
 READY = """n => {
     const charts = document.querySelectorAll('.js-plotly-plot');
     return charts.length === n && [...charts].every(gd => gd._fullLayout && gd.data.length);
 }"""
 
 
-def figure_page(figs: Sequence[go.Figure], width: int = PANEL_WIDTH) -> str:
+def figure_page(figs: Sequence[dict], width: int = PANEL_WIDTH) -> str:
     """An HTML page showing ``figs`` side by side, plotly.js inlined (works offline)."""
     divs = "".join(
         f'<div style="width:{width}px">'
-        + fig.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True})
+        + go.Figure(fig).to_html(
+            full_html=False, include_plotlyjs=False, config={"staticPlot": True}
+        )
         + "</div>"
         for fig in figs
     )
@@ -56,15 +64,25 @@ def render(browser: object, html: str, count: int, path: Path) -> None:
     page.close()
 
 
+#: (file, path and query, viewport, charts to wait for)
+APP_SHOTS = (
+    ("painmap.png", "/?drawing=" + T12_DRAWING, (1440, 900), len(schema.VIEWS)),
+    ("explore.png", "/explore?level=T12", (1440, 900), 1),
+    ("explore-lecture.png", "/explore?level=T12&lecture=1", (1280, 720), 1),
+    ("quiz.png", "/quiz?seed=7", (1440, 900), 1),
+)
+
+
 def app_shots(browser: object, url: str) -> None:
-    """Screenshot the Explore page at 1920 x 1080, normal and lecture mode."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
-    page = context.new_page()
-    for name, query in (("app.png", ""), ("app-lecture.png", "?lecture=true")):
-        page.goto(url + query)
-        page.wait_for_function(READY, arg=len(schema.VIEWS), timeout=30_000)
+    """Screenshot each page of the running app (``APP_SHOTS``)."""
+    for name, path, (width, height), charts in APP_SHOTS:
+        context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(url + path)
+        page.wait_for_function(READY_AT_LEAST, arg=charts, timeout=30_000)
+        page.wait_for_timeout(500)  # let fonts and the last rerun settle
         page.screenshot(path=str(OUT / name))
-    context.close()
+        context.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,11 +92,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     body, regions, atlas = load_body(), load_regions(), load_atlas()
     OUT.mkdir(parents=True, exist_ok=True)
-    views = [figures.body_figure(body, regions, v) for v in schema.VIEWS]
-    t12 = []
-    for view in ("posterior", "anterior", "left-lateral"):
-        fig = figures.body_figure(body, regions, view)
-        t12.append(figures.add_level(fig, atlas, "T12", view, sides=("left",)))
+    bases = {v: figures.view_base(body, regions, v) for v in schema.VIEWS}
+    views = [figures.compose(bases[v], height=660) for v in schema.VIEWS]
+    t12 = [
+        figures.compose(
+            bases[v],
+            [figures.level_layer(atlas, bases[v], "T12", sides=("left",), course_labels=True)],
+            height=780,
+            legend=True,
+            legend_height=120,
+        )
+        for v in ("posterior", "anterior", "left-lateral")
+    ]
     with harness.chromium() as browser:
         render(browser, figure_page(views), len(views), OUT / "views.png")
         render(browser, figure_page(t12), len(t12), OUT / "t12.png")

@@ -1,6 +1,9 @@
-"""Figures are checked through ``fig.data`` / ``fig.layout``, never through pixels."""
+"""Figures are checked through their trace and layout dicts, never through pixels."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,154 +14,249 @@ from shapely.geometry import box
 
 from referral import figures, schema
 
+Figure = dict[str, Any]
 
-def traces(fig: go.Figure, role: str) -> list:
+
+def traces(fig: Figure, role: str) -> list[dict[str, Any]]:
     """The traces of ``fig`` whose meta role is ``role``."""
-    return [t for t in fig.data if (t.meta or {}).get("role") == role]
+    return [t for t in fig["data"] if (t.get("meta") or {}).get("role") == role]
 
 
-def side_labels(fig: go.Figure) -> dict[str, float]:
-    """Annotation text (tags stripped) → x."""
-    return {a.text.replace("<b>", "").replace("</b>", ""): a.x for a in fig.layout.annotations}
+def header(fig: Figure, name: str) -> dict[str, float]:
+    """Header annotation text (tags stripped) → x, for annotations named ``name``."""
+    return {
+        a["text"].replace("<b>", "").replace("</b>", ""): a["x"]
+        for a in fig["layout"]["annotations"]
+        if a["name"] == name
+    }
 
 
-# --- synthetic fixtures -------------------------------------------------------------------
+def legend(fig: Figure) -> list[str]:
+    return [t["name"].replace("<br>", " ") for t in fig["data"] if t.get("showlegend")]
 
 
-def test_anterior_puts_patient_right_on_viewer_left(fake_body, fake_regions):
-    labels = side_labels(figures.body_figure(fake_body, fake_regions, "anterior"))
-    assert labels["R"] < 0 < labels["L"]
+def tap(fig: Figure) -> dict[str, Any]:
+    (trace,) = traces(fig, "tap")
+    return trace
 
 
-def test_posterior_puts_patient_right_on_viewer_right(fake_body, fake_regions):
-    labels = side_labels(figures.body_figure(fake_body, fake_regions, "posterior"))
-    assert labels["L"] < 0 < labels["R"]
+@pytest.fixture(scope="module")
+def bases(fake_body, fake_regions) -> dict[str, figures.ViewBase]:
+    return {v: figures.view_base(fake_body, fake_regions, v) for v in schema.VIEWS}
+
+
+# --- the base of a view ---------------------------------------------------------------------
+
+
+def test_anterior_puts_patient_right_on_viewer_left(bases):
+    corners = header(figures.compose(bases["anterior"]), "side")
+    assert corners["R"] < 0 < corners["L"]
+
+
+def test_posterior_puts_patient_right_on_viewer_right(bases):
+    corners = header(figures.compose(bases["posterior"]), "side")
+    assert corners["L"] < 0 < corners["R"]
 
 
 @pytest.mark.parametrize(
-    ("view", "side", "anterior_sign"),
-    [("left-lateral", "Left side", -1), ("right-lateral", "Right side", +1)],
+    ("view", "title", "front_sign"),
+    [("left-lateral", "L · Left side", -1), ("right-lateral", "R · Right side", +1)],
 )
-def test_lateral_views_name_the_side_and_directions(
-    fake_body, fake_regions, view, side, anterior_sign
-):
-    labels = side_labels(figures.body_figure(fake_body, fake_regions, view))
-    assert side in labels
-    anterior = next(x for t, x in labels.items() if "anterior" in t)
-    posterior = next(x for t, x in labels.items() if "posterior" in t)
-    assert np.sign(anterior) == anterior_sign
-    assert np.sign(posterior) == -anterior_sign
+def test_lateral_views_name_the_side_and_directions(bases, view, title, front_sign):
+    fig = figures.compose(bases[view])
+    assert list(header(fig, "title")) == [title]
+    corners = header(fig, "side")
+    assert np.sign(corners["front"]) == front_sign == -np.sign(corners["back"])
 
 
 @pytest.mark.parametrize("view", schema.VIEWS)
-def test_one_border_trace_per_region(fake_body, fake_regions, view):
-    fig = figures.body_figure(fake_body, fake_regions, view)
-    borders = [t.meta["region"] for t in traces(fig, "border")]
-    assert sorted(borders) == sorted(fake_regions.in_view(view))
+def test_header_rows_do_not_share_a_line(bases, view):
+    """The title sits above the plot (paper y = 1); the corner labels inside it, at the top."""
+    notes = figures.compose(bases[view])["layout"]["annotations"]
+    title = [a for a in notes if a["name"] == "title"]
+    corners = [a for a in notes if a["name"] == "side"]
+    assert len(title) == 1 and len(corners) == 2
+    assert title[0]["yref"] == "paper" and title[0]["yanchor"] == "bottom"
+    assert all(a["yref"] == "y" and a["yanchor"] == "top" for a in corners)
 
 
 @pytest.mark.parametrize("view", schema.VIEWS)
-def test_grid_points_lie_inside_their_region(fake_body, fake_regions, view):
-    fig = figures.body_figure(fake_body, fake_regions, view)
+def test_base_is_a_handful_of_traces(bases, view):
+    fig = figures.compose(bases[view])
+    roles = [t["meta"]["role"] for t in fig["data"]]
+    assert roles == ["skin", "border", "outline", "tap"]
+
+
+@pytest.mark.parametrize("view", schema.VIEWS)
+def test_tap_points_lie_inside_their_region(bases, fake_regions, view):
+    trace = tap(figures.compose(bases[view], tool="tap"))
     shapes = fake_regions.in_view(view)
-    grid = traces(fig, "grid")
-    assert {t.customdata[0] for t in grid} == set(shapes)
-    for t in grid:
-        assert set(t.customdata) == {t.meta["region"]}
-        assert shapely.contains_xy(shapes[t.meta["region"]], t.x, t.y).all()
-        assert t.marker.opacity == 0
+    assert trace["type"] == "scattergl" and trace["marker"]["opacity"] == 0
+    assert set(trace["customdata"]) == set(shapes)
+    for rid, geom in shapes.items():
+        mine = [i for i, r in enumerate(trace["customdata"]) if r == rid]
+        x = np.array(trace["x"])[mine]
+        y = np.array(trace["y"])[mine]
+        assert shapely.contains_xy(geom, x, y).all()
+    assert len(trace["text"]) == len(trace["x"]) == len(trace["customdata"])
 
 
-def test_small_region_still_gets_a_hover_point(fake_body):
-    tiny = box(1, 1, 3, 3)  # smaller than the grid spacing: no lattice point inside
-    points = figures._grid(tiny)
+def test_small_region_still_gets_a_tap_point():
+    tiny = box(1, 1, 3, 3)  # smaller than the lattice spacing: no lattice point inside
+    points = figures.lattice(tiny)
     assert len(points) == 1
     assert tiny.contains(shapely.points(points[0]))
 
 
-def test_selected_regions_are_filled(fake_body, fake_regions):
-    fig = figures.body_figure(fake_body, fake_regions, "posterior", selected=["left-trunk"])
-    assert [t.meta["region"] for t in traces(fig, "selected")] == ["left-trunk"]
+def test_layout_is_equal_aspect_fixed_and_axis_free(bases):
+    layout = figures.compose(bases["anterior"])["layout"]
+    assert layout["yaxis"]["scaleanchor"] == "x"
+    assert layout["xaxis"]["visible"] is False and layout["yaxis"]["visible"] is False
+    assert layout["xaxis"]["fixedrange"] and layout["yaxis"]["fixedrange"]
+    assert layout["xaxis"]["range"][0] < -100 and layout["xaxis"]["range"][1] > 100
+    assert layout["yaxis"]["range"][0] < 0 and layout["yaxis"]["range"][1] > 1000
+    assert layout["template"] == "none"
 
 
-def test_layout_is_equal_aspect_fixed_and_axis_free(fake_body, fake_regions):
-    fig = figures.body_figure(fake_body, fake_regions, "anterior")
-    assert fig.layout.yaxis.scaleanchor == "x"
-    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
-    assert fig.layout.xaxis.fixedrange and fig.layout.yaxis.fixedrange
-    assert fig.layout.xaxis.range[0] < -100 and fig.layout.xaxis.range[1] > 100
-    assert fig.layout.yaxis.range[0] < 0 and fig.layout.yaxis.range[1] > 1000
-    assert not fig.layout.template.layout.to_plotly_json()  # template "none": no styling
+@pytest.mark.parametrize(
+    ("tool", "dragmode", "clickmode"),
+    [("tap", False, "event+select"), ("lasso", "lasso", "event"), ("none", False, "none")],
+)
+def test_tool_sets_the_interaction(bases, tool, dragmode, clickmode):
+    layout = figures.compose(bases["posterior"], tool=tool)["layout"]
+    assert (layout["dragmode"], layout["clickmode"]) == (dragmode, clickmode)
 
 
 def test_lecture_mode_enlarges_fonts_and_lines(fake_body, fake_regions):
-    normal = figures.body_figure(fake_body, fake_regions, "posterior")
-    lecture = figures.body_figure(fake_body, fake_regions, "posterior", lecture=True)
-    assert lecture.layout.font.size >= 20 > normal.layout.font.size
-    assert lecture.layout.hoverlabel.font.size >= 20
-    assert min(a.font.size for a in lecture.layout.annotations) >= 20
-    assert traces(lecture, "skin")[0].line.width > traces(normal, "skin")[0].line.width
+    normal = figures.compose(figures.view_base(fake_body, fake_regions, "posterior"))
+    lecture = figures.compose(figures.view_base(fake_body, fake_regions, "posterior", lecture=True))
+    assert lecture["layout"]["font"]["size"] >= 20 > normal["layout"]["font"]["size"]
+    assert lecture["layout"]["hoverlabel"]["font"]["size"] >= 20
+    assert min(a["font"]["size"] for a in lecture["layout"]["annotations"]) >= 20
+    width = traces(lecture, "outline")[0]["line"]["width"]
+    assert width > traces(normal, "outline")[0]["line"]["width"]
 
 
 def test_unknown_view_is_rejected(fake_body, fake_regions):
     with pytest.raises(ValueError, match="unknown view"):
-        figures.body_figure(fake_body, fake_regions, "dorsal")
+        figures.view_base(fake_body, fake_regions, "dorsal")
 
 
-def test_add_level_colours_pathways_and_names_rami(fake_body, fake_regions, fake_atlas):
-    fig = figures.body_figure(fake_body, fake_regions, "posterior")
-    figures.add_level(fig, fake_atlas, "T12", "posterior")
+def test_compose_is_valid_plotly_and_leaves_the_base_alone(bases, fake_atlas):
+    base = bases["posterior"]
+    before = json.dumps(figures.compose(base), sort_keys=True)
+    layer = figures.level_layer(fake_atlas, base, "T12")
+    fig = figures.compose(base, [layer], tool="lasso", legend=True, legend_height=80)
+    go.Figure(fig)  # raises on any invalid property
+    assert json.dumps(figures.compose(base), sort_keys=True) == before
+
+
+# --- overlay layers --------------------------------------------------------------------------
+
+
+def test_level_layer_colours_pathways_and_names_rami(bases, fake_atlas):
+    fig = figures.compose(
+        bases["posterior"], [figures.level_layer(fake_atlas, bases["posterior"], "T12")]
+    )
     zones = traces(fig, "zone")
-    assert {t.meta["pathway"] for t in zones} == {"superior-cluneal"}
-    legend = [t.name.replace("<br>", " ") for t in fig.data if t.showlegend]
-    assert legend == ["Superior cluneal nerves — dorsal ramus"]
-    # core is more opaque than fringe
-    core = [t for t in zones if "0.55" in t.fillcolor]
-    fringe = [t for t in zones if "0.22" in t.fillcolor]
+    assert {t["meta"]["pathway"] for t in zones} == {"superior-cluneal"}
+    assert legend(fig) == ["T12 · Superior cluneal nerves — dorsal ramus"]
+    core = [t for t in zones if t["fillcolor"].endswith(",0.55)")]
+    fringe = [t for t in zones if t["fillcolor"].endswith(",0.22)")]
     assert len(core) == len(fringe) == 2
+    (swatch,) = [t for t in zones if t["showlegend"]]
+    assert swatch in core  # the legend shows the solid core colour, not the pale fringe
 
 
-def test_add_level_sides_filter(fake_body, fake_regions, fake_atlas):
-    fig = figures.body_figure(fake_body, fake_regions, "anterior")
-    figures.add_level(fig, fake_atlas, "T12", "anterior", sides=("left",))
-    zones = traces(fig, "zone")
+def test_level_layer_sides_filter(bases, fake_atlas):
+    layer = figures.level_layer(fake_atlas, bases["anterior"], "T12", sides=("left",))
+    zones = traces(figures.compose(bases["anterior"], [layer]), "zone")
     assert len(zones) == 2  # left core + left fringe
-    assert all(shapely.box(0, 0, 100, 1000).contains(shapely.points(t.x[0], t.y[0])) for t in zones)
+    left_half = shapely.box(0, 0, 100, 1000)
+    assert all(left_half.contains(shapely.points(t["x"][0], t["y"][0])) for t in zones)
 
 
-def test_courses_dashed_for_ventral_with_exit_marker(fake_body, fake_regions, fake_atlas):
-    fig = figures.body_figure(fake_body, fake_regions, "anterior")
-    figures.add_level(fig, fake_atlas, "T12", "anterior", sides=("left",))
+def test_courses_dashed_for_ventral_with_exit_marker(bases, fake_atlas):
+    layer = figures.level_layer(fake_atlas, bases["anterior"], "T12", sides=("left",))
+    fig = figures.compose(bases["anterior"], [layer])
     (course,) = traces(fig, "course")
-    assert course.meta["ramus"] == "ventral" and course.line.dash == "dash"
+    assert course["meta"]["ramus"] == "ventral" and course["line"]["dash"] == "dash"
     (exit_marker,) = traces(fig, "exit")
-    assert (exit_marker.x[0], exit_marker.y[0]) == (course.x[0], course.y[0])
-    legend = [t.name.replace("<br>", " ") for t in fig.data if t.showlegend]
-    assert legend == ["Ilioinguinal (ilioinguinal nerve) — ventral ramus"]
+    assert (exit_marker["x"][0], exit_marker["y"][0]) == (course["x"][0], course["y"][0])
+    assert legend(fig) == ["T12 · Ilioinguinal — ventral ramus"]
 
 
-def test_hover_over_a_zone_lists_it(fake_body, fake_regions, fake_atlas):
-    fig = figures.body_figure(fake_body, fake_regions, "posterior")
-    before = sum(len(t.x) for t in traces(fig, "grid"))
-    figures.add_level(fig, fake_atlas, "T12", "posterior", sides=("left",))
-    grid = traces(fig, "grid")
-    assert sum(len(t.x) for t in grid) == before  # split, not duplicated
-    inside = [t for t in grid if "T12 · Superior cluneal" in t.hovertemplate]
-    assert inside and all(t.customdata[0] == "left-trunk" for t in inside)
-    plain = [t for t in grid if "T12" not in t.hovertemplate]
-    assert {t.customdata[0] for t in plain} == {"left-trunk", "right-trunk"}
+def test_course_labels_name_the_nerve_at_the_course_end(bases, fake_atlas):
+    layer = figures.level_layer(
+        fake_atlas, bases["anterior"], "T12", sides=("left",), course_labels=True
+    )
+    fig = figures.compose(bases["anterior"], [layer])
+    (label,) = traces(fig, "course-label")
+    (course,) = traces(fig, "course")
+    assert label["text"] == ["ilioinguinal nerve"]
+    assert (label["x"][0], label["y"][0]) == (course["x"][-1], course["y"][-1])
 
 
-def test_outline_stays_on_top(fake_body, fake_regions, fake_atlas):
-    fig = figures.body_figure(fake_body, fake_regions, "posterior")
-    figures.add_level(fig, fake_atlas, "T12", "posterior")
-    assert fig.data[-1].meta["role"] == "outline"
+def test_hover_over_a_zone_names_its_level(bases, fake_atlas):
+    base = bases["posterior"]
+    layer = figures.level_layer(fake_atlas, base, "T12", sides=("left",))
+    trace = tap(figures.compose(base, [layer]))
+    zone_shape = box(-80, 500, -10, 600).buffer(10)  # the fringe zone, around the core
+    inside = shapely.contains_xy(zone_shape, trace["x"], trace["y"])
+    with_note = np.array(["T12" in text for text in trace["text"]])
+    assert inside.any()
+    assert (with_note == inside).all()
+    assert {trace["customdata"][i] for i in np.flatnonzero(inside)} == {"left-trunk"}
 
 
-def test_add_level_rejects_unknown_level(fake_body, fake_regions, fake_atlas):
-    fig = figures.body_figure(fake_body, fake_regions, "posterior")
+def test_stacked_layers_keep_one_legend_entry_each(bases, fake_atlas):
+    base = bases["posterior"]
+    primary = figures.level_layer(fake_atlas, base, "T12")
+    drawing = figures.drawing_layer(box(-50, 500, -10, 600))
+    fig = figures.compose(base, [drawing, primary, primary], legend=True)
+    assert sorted(legend(fig)) == ["Pain drawing", "T12 · Superior cluneal nerves — dorsal ramus"]
+
+
+def test_compare_layer_is_hatched_and_dashed_and_both_levels_hover(bases, fake_atlas):
+    base = bases["posterior"]
+    primary = figures.level_layer(fake_atlas, base, "T12")
+    compare = figures.level_layer(fake_atlas, base, "T12", style="compare")
+    fig = figures.compose(base, [primary, compare], legend=True)
+    compared = [t for t in traces(fig, "zone") if t["meta"]["style"] == "compare"]
+    assert compared
+    assert all(t["fillpattern"]["shape"] == figures.COMPARE_PATTERN for t in compared)
+    assert all(t["line"]["dash"] == "longdash" for t in compared)
+    assert any(name.endswith("(compared)") for name in legend(fig))
+    texts = tap(fig)["text"]
+    assert any("(compared)" in t and t.count("T12") >= 2 for t in texts)
+
+
+def test_layer_order_puts_drawing_over_zones_and_tap_last(bases, fake_atlas):
+    base = bases["posterior"]
+    fig = figures.compose(
+        base,
+        [
+            figures.drawing_layer(box(-50, 500, -10, 600)),
+            figures.level_layer(fake_atlas, base, "T12"),
+        ],
+    )
+    roles = [t["meta"]["role"] for t in fig["data"]]
+    assert roles[0] == "skin" and roles[-2:] == ["outline", "tap"]
+    assert max(i for i, r in enumerate(roles) if r == "zone") < roles.index("border")
+    assert roles.index("border") < roles.index("drawing")
+
+
+def test_level_layer_rejects_unknown_level(bases, fake_atlas):
     with pytest.raises(ValueError, match="unknown level"):
-        figures.add_level(fig, fake_atlas, "X9", "posterior")
+        figures.level_layer(fake_atlas, bases["posterior"], "X9")
+
+
+def test_drawing_layer_hatches_in_vermillion():
+    (trace,) = figures.drawing_layer(box(-50, 500, -10, 600)).lines
+    assert trace["fillpattern"]["fgcolor"] == figures.PAIN_COLOUR
+    assert trace["fillpattern"]["shape"]
+    assert figures.drawing_layer(None) == figures.Layer()
+    assert figures.drawing_layer(shapely.Polygon()) == figures.Layer()
 
 
 def test_pathway_colours_fixed_for_known_and_distinct_for_unknown():
@@ -176,21 +274,11 @@ def test_pathway_colours_fixed_for_known_and_distinct_for_unknown():
     assert set(figures.PATHWAY_COLOUR_NAMES) == set(schema.PATHWAYS)
 
 
-def test_add_drawing_hatches_in_vermillion(fake_body, fake_regions):
-    fig = figures.body_figure(fake_body, fake_regions, "posterior")
-    figures.add_drawing(fig, {"posterior": box(-50, 500, -10, 600), "anterior": None}, "posterior")
-    (drawing,) = traces(fig, "drawing")
-    assert drawing.fillpattern.fgcolor == figures.PAIN_COLOUR
-    assert drawing.fillpattern.shape
-    figures.add_drawing(fig, {"anterior": None}, "anterior")  # nothing to draw: no-op
-    assert len(traces(fig, "drawing")) == 1
-
-
 def test_coordinates_are_rounded(fake_body, fake_regions, fake_atlas):
     wobbly = {v: shapely.affinity.translate(g, 0.123456) for v, g in fake_body.outlines.items()}
-    fig = figures.body_figure(type(fake_body)(wobbly), fake_regions, "posterior")
-    figures.add_level(fig, fake_atlas, "T12", "posterior")
-    values = [v for t in fig.data for v in (*t.x, *t.y) if v is not None]
+    base = figures.view_base(type(fake_body)(wobbly), fake_regions, "posterior")
+    fig = figures.compose(base, [figures.level_layer(fake_atlas, base, "T12")])
+    values = [v for t in fig["data"] for v in (*t["x"], *t["y"]) if v is not None]
     assert values and all(round(v, figures.DECIMALS) == v for v in values)
 
 
@@ -199,37 +287,35 @@ def test_coordinates_are_rounded(fake_body, fake_regions, fake_atlas):
 
 @pytest.fixture(scope="module")
 def real():
-    """The shipped body, regions and atlas."""
+    """The shipped body, regions and atlas, and a base per view."""
     from referral.atlas import load_atlas
     from referral.body import load_body
     from referral.regions import load_regions
 
-    return load_body(), load_regions(), load_atlas()
+    body, regions, atlas = load_body(), load_regions(), load_atlas()
+    bases = {v: figures.view_base(body, regions, v) for v in schema.VIEWS}
+    return regions, atlas, bases
 
 
 @pytest.mark.parametrize("view", schema.VIEWS)
-def test_real_grid_covers_every_region_of_the_view(real, view):
-    body, regions, _ = real
-    fig = figures.body_figure(body, regions, view)
+def test_real_tap_lattice_covers_every_region_of_the_view(real, view):
+    regions, _, bases = real
+    trace = tap(figures.compose(bases[view], tool="tap"))
     shapes = regions.in_view(view)
-    grid = traces(fig, "grid")
-    assert sorted(t.meta["region"] for t in grid) == sorted(shapes)
-    assert {t.meta["region"] for t in traces(fig, "border")} == set(shapes)
-    for t in grid:
-        assert t.meta["region"] in regions.ids()
-        assert shapely.contains_xy(shapes[t.meta["region"]], t.x, t.y).all()
-        assert t.name == regions.region(t.meta["region"]).label
+    assert set(trace["customdata"]) == set(shapes)
+    for rid, text in zip(trace["customdata"], trace["text"], strict=True):
+        assert text == f"<b>{regions.region(rid).label}</b>"
 
 
 def test_real_t12_draws_every_pathway_with_its_ramus(real):
-    body, regions, atlas = real
+    _, atlas, bases = real
     expected = atlas.pathways.query("level == 'T12'").set_index("pathway")["ramus"]
     seen: dict[str, str] = {}
     for view in schema.VIEWS:
-        fig = figures.add_level(figures.body_figure(body, regions, view), atlas, "T12", view)
-        for t in fig.data:
-            if t.showlegend and t.legendgroup in expected:
-                seen[t.legendgroup] = t.name.replace("<br>", " ")
+        fig = figures.compose(bases[view], [figures.level_layer(atlas, bases[view], "T12")])
+        for t in fig["data"]:
+            if t.get("showlegend") and t.get("legendgroup", "").startswith("T12:"):
+                seen[t["legendgroup"].split(":", 1)[1]] = t["name"].replace("<br>", " ")
     assert set(seen) == set(expected.index)
     for pathway, name in seen.items():
         assert name.endswith(f"{expected[pathway]} ramus")
@@ -238,12 +324,12 @@ def test_real_t12_draws_every_pathway_with_its_ramus(real):
 
 @pytest.mark.parametrize("level", schema.LEVELS)
 def test_real_level_colours_distinct_per_pathway(real, level):
-    body, regions, atlas = real
+    _, atlas, bases = real
     for view in schema.VIEWS:
-        fig = figures.add_level(figures.body_figure(body, regions, view), atlas, level, view)
+        fig = figures.compose(bases[view], [figures.level_layer(atlas, bases[view], level)])
         colour_of: dict[str, set[str]] = {}
         for t in traces(fig, "zone") + traces(fig, "course"):
-            colour_of.setdefault(t.meta["pathway"], set()).add(t.line.color)
+            colour_of.setdefault(t["meta"]["pathway"], set()).add(t["line"]["color"])
         assert all(len(c) == 1 for c in colour_of.values())
         colours = [next(iter(c)) for c in colour_of.values()]
         assert len(colours) == len(set(colours))
@@ -251,12 +337,27 @@ def test_real_level_colours_distinct_per_pathway(real, level):
         for pathway, (colour,) in colour_of.items():  # the same colour at every level
             assert colour == figures.PALETTE[figures.PATHWAY_COLOUR_NAMES[pathway]]
         for t in traces(fig, "course"):
-            assert t.line.dash == ("solid" if t.meta["ramus"] == "dorsal" else "dash")
+            assert t["line"]["dash"] == ("solid" if t["meta"]["ramus"] == "dorsal" else "dash")
 
 
-def test_real_figure_json_stays_small(real):
-    body, regions, atlas = real
-    fig = figures.add_level(
-        figures.body_figure(body, regions, "posterior"), atlas, "T12", "posterior"
+def test_real_compare_overlay_holds_both_levels(real):
+    _, atlas, bases = real
+    base = bases["posterior"]
+    fig = figures.compose(
+        base,
+        [
+            figures.level_layer(atlas, base, "T12"),
+            figures.level_layer(atlas, base, "L1", style="compare"),
+        ],
     )
-    assert len(fig.to_json()) < 200_000
+    levels = {(t["meta"]["level"], t["meta"]["style"]) for t in traces(fig, "zone")}
+    assert levels == {("T12", "primary"), ("L1", "compare")}
+
+
+def test_real_figure_stays_small(real):
+    _, atlas, bases = real
+    base = bases["posterior"]
+    fig = figures.compose(base, [figures.level_layer(atlas, base, "T12")], tool="tap")
+    size = len(json.dumps(fig))
+    assert size < 150_000
+    assert len(fig["data"]) < 40

@@ -1,15 +1,20 @@
-"""Loaders for the app, cached once per server process (caching lives only at the UI edge)."""
+"""Loaders and figure parts for the app, cached once per server process.
+
+Caching lives only here, at the UI edge. Everything is cached with ``st.cache_resource``
+(shared, not copied): the core's bases and layers are immutable by contract
+(:mod:`referral.figures`), so no rerun pays for unpickling a copy.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from referral import figures
 from referral.atlas import Atlas, load_atlas
 from referral.body import Body, load_body
+from referral.matching import AtlasIndex
 from referral.regions import Regions, load_regions
 
 TEXT_DIR = Path(__file__).parent / "text"
@@ -33,14 +38,39 @@ def atlas() -> Atlas:
     return load_atlas()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
+def index() -> AtlasIndex:
+    """The atlas prepared for matching (built once per process, ≈ 0.2 s)."""
+    return AtlasIndex(atlas(), regions())
+
+
+@st.cache_resource(show_spinner=False)
 def text(name: str) -> str:
     """The markdown file ``referral/app/text/{name}.md``."""
     return (TEXT_DIR / f"{name}.md").read_text(encoding="utf-8")
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def level_figure(view: str, level: str, sides: tuple[str, ...], lecture: bool) -> go.Figure:
-    """One view with ``level``'s zones and courses drawn (built once per combination)."""
-    fig = figures.body_figure(body(), regions(), view, lecture=lecture)
-    return figures.add_level(fig, atlas(), level, view, sides=sides, lecture=lecture)
+@st.cache_resource(show_spinner=False)
+def base(view: str, lecture: bool) -> figures.ViewBase:
+    """One view's base figure part (skin, borders, header, tap lattice)."""
+    return figures.view_base(body(), regions(), view, lecture=lecture)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def level_layer(
+    view: str,
+    level: str,
+    sides: tuple[str, ...],
+    lecture: bool,
+    style: figures.Style = "primary",
+    course_labels: bool = False,
+) -> figures.Layer:
+    """A level's overlay for one view (zones, courses, joints, hover notes)."""
+    return figures.level_layer(
+        atlas(),
+        base(view, lecture),
+        level,
+        sides=sides,
+        style=style,
+        course_labels=course_labels,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from referral import schema
+from referral import figures, schema
 from referral.app import cache, tables
 
 SIDE_CHOICES: dict[str, tuple[str, ...]] = {
@@ -56,7 +56,14 @@ atlas = cache.atlas()
 with st.expander("How to read the map", expanded=not lecture):
     st.markdown(cache.text("explore"))
 for column, view in zip(st.columns(len(schema.VIEWS)), schema.VIEWS, strict=True):
-    fig = cache.level_figure(view, level, sides, lecture)
+    layer = cache.level_layer(view, level, sides, lecture, course_labels=lecture)
+    fig = figures.compose(
+        cache.base(view, lecture),
+        [layer],
+        height=820 if lecture else 660,
+        legend=True,
+        legend_height=210 if lecture else 120,
+    )
     column.plotly_chart(fig, key=f"explore-{view}", config={"displaylogo": False}, theme=None)
 
 st.subheader(f"{level}: pathways")
