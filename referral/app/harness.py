@@ -41,15 +41,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(timeout: float = 30.0) -> Iterator[str]:
-    """Start ``streamlit run app.py`` in its own process group; yield its URL; kill the group."""
+def running_app(script: str = "app.py", timeout: float = 30.0) -> Iterator[str]:
+    """Start ``streamlit run <script>`` (relative to the repository) in its own process group;
+    yield its URL; kill the group."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.headless=true",
         "--server.address=127.0.0.1",
         f"--server.port={port}",

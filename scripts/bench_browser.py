@@ -1,0 +1,308 @@
+"""Browser benchmark: the app beside the framework's floor, in one headless Chromium run.
+
+    python scripts/bench_browser.py [--taps 24]      # prints JSON (milliseconds, bytes)
+
+The floor is ``scripts/floor_app.py``, a one-button Streamlit app: click → updated text.
+Both apps run on this machine at the same time and are driven the same way: a real mouse
+click, then ``wait_for_function`` (polled every animation frame) until the page shows the
+result. Measured:
+
+- ``load``: navigation start → page ready (floor: the button is enabled; app: the four
+  map charts are laid out and accept taps);
+- ``click``: floor click → its text changes;
+- ``tap``: a tap on a region of the pain map → the ``ranking`` container's text changes;
+- ``lasso``: a lasso dragged over the left upper buttock → the ranking changes;
+- ``level``: a level change on the Explore page → its chart shows the new level;
+- ``bytes``: WebSocket bytes the browser received per interaction (server → browser).
+
+Medians and 95th percentiles, with the app/floor ratios the issue's targets are set in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import math
+import statistics
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from referral.app import harness
+
+#: The four views of the pain map are ready when laid out with their final click mode.
+MAP_READY = """() => {
+    const charts = [...document.querySelectorAll('[class*="st-key-map-"] .js-plotly-plot')];
+    return charts.length === 4 && charts.every(
+        gd => gd._fullLayout && gd._fullLayout.clickmode === 'event+select');
+}"""
+RANKING = """() => {
+    const box = document.querySelector('.st-key-ranking');
+    return box ? box.innerText : '';
+}"""
+#: Page position of the first tap point of ``region`` in the chart of ``view``.
+TAP_POINT = """([view, region]) => {
+    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
+    const t = gd.data.find(t => t.meta && t.meta.role === 'tap');
+    const ids = t.customdata.map(c => Array.isArray(c) ? c[0] : c);
+    const mine = ids.map((r, i) => r === region ? i : -1).filter(i => i >= 0);
+    const i = mine[Math.floor(mine.length / 2)];
+    const L = gd._fullLayout, box = gd.getBoundingClientRect();
+    return {x: box.left + L._size.l + L.xaxis.d2p(t.x[i]),
+            y: box.top + L._size.t + L.yaxis.d2p(t.y[i])};
+}"""
+#: Page positions of a closed path (data coordinates) in the chart of ``view``.
+TO_PAGE = """([view, xs, ys]) => {
+    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
+    const L = gd._fullLayout, box = gd.getBoundingClientRect();
+    return xs.map((x, i) => ({x: box.left + L._size.l + L.xaxis.d2p(x),
+                              y: box.top + L._size.t + L.yaxis.d2p(ys[i])}));
+}"""
+#: Regions tapped in turn (each tap toggles one, so every tap changes the drawing).
+TAPS = (
+    ("anterior", "left-groin"),
+    ("posterior", "left-iliac-crest"),
+    ("posterior", "left-upper-buttock"),
+    ("left-lateral", "left-trochanter"),
+)
+
+
+def summary(samples: Sequence[float]) -> dict[str, float]:
+    """Median, 95th percentile (nearest rank), min and max, rounded."""
+    ordered = sorted(samples)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    return {
+        "median": round(statistics.median(ordered), 1),
+        "p95": round(p95, 1),
+        "min": round(ordered[0], 1),
+        "max": round(ordered[-1], 1),
+        "n": len(ordered),
+    }
+
+
+class Wire:
+    """Counts WebSocket bytes received by a page (Chrome DevTools Protocol).
+
+    DevTools reports each frame's payload after permessage-deflate has been undone, so
+    ``received`` counts message bytes and ``compressed`` estimates the bytes on the wire by
+    deflating every frame on its own with the negotiated 12-bit window (an upper bound: the
+    server may also reuse its window across frames).
+    """
+
+    def __init__(self, page: Any) -> None:
+        self.received = 0
+        self.compressed = 0
+        session = page.context.new_cdp_session(page)
+        session.send("Network.enable")
+        session.on("Network.webSocketFrameReceived", self._frame)
+
+    def _frame(self, event: dict[str, Any]) -> None:
+        payload = event["response"]["payloadData"]
+        binary = event["response"].get("opcode", 1) == 2
+        data = base64.b64decode(payload) if binary else payload.encode()
+        deflate = zlib.compressobj(6, zlib.DEFLATED, -12)
+        self.received += len(data)
+        self.compressed += len(deflate.compress(data) + deflate.flush())
+
+
+def timed(action: Callable[[], None], done: Callable[[], None]) -> float:
+    """Milliseconds from just before ``action`` until ``done`` returns."""
+    start = time.perf_counter()
+    action()
+    done()
+    return (time.perf_counter() - start) * 1000
+
+
+def settle(page: Any) -> None:
+    """Wait until Streamlit has finished the current run (no 'running' indicator)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+    page.wait_for_timeout(150)
+
+
+def bench_floor(browser: Any, url: str, clicks: int) -> dict[str, Any]:
+    """Load and click → text of the floor app."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    wire = Wire(page)
+    load = timed(
+        lambda: page.goto(url),
+        lambda: page.get_by_role("button", name="Click").wait_for(state="visible"),
+    )
+    settle(page)
+    samples, sizes, wire_sizes = [], [], []
+    for n in range(1, clicks + 1):
+        before, before_wire = wire.received, wire.compressed
+        samples.append(
+            timed(
+                lambda: page.get_by_role("button", name="Click").click(),
+                lambda n=n: page.wait_for_function(
+                    f"() => document.querySelector('.st-key-result').innerText.includes("
+                    f"'clicked {n}')",
+                    polling="raf",
+                ),
+            )
+        )
+        settle(page)
+        sizes.append(wire.received - before)
+        wire_sizes.append(wire.compressed - before_wire)
+    context.close()
+    return {
+        "load": round(load, 1),
+        "click": summary(samples),
+        "bytes": summary(sizes),
+        "wire_bytes": summary(wire_sizes),
+    }
+
+
+def bench_app(browser: Any, url: str, taps: int) -> dict[str, Any]:
+    """Load, taps and a lasso on the pain map."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    wire = Wire(page)
+    load = timed(
+        lambda: page.goto(url),
+        lambda: page.wait_for_function(MAP_READY, polling="raf", timeout=60_000),
+    )
+    settle(page)
+    samples, sizes, wire_sizes = [], [], []
+    for n in range(taps):
+        view, region = TAPS[n % len(TAPS)]
+        before_text, before_bytes = page.evaluate(RANKING), wire.received
+        before_wire = wire.compressed
+        point = page.evaluate(TAP_POINT, [view, region])
+        samples.append(
+            timed(
+                lambda point=point: page.mouse.click(point["x"], point["y"]),
+                lambda before=before_text: page.wait_for_function(
+                    f"b => ({RANKING})() !== b", arg=before, polling="raf", timeout=30_000
+                ),
+            )
+        )
+        settle(page)
+        page.wait_for_function(MAP_READY, polling="raf", timeout=30_000)
+        sizes.append(wire.received - before_bytes)
+        wire_sizes.append(wire.compressed - before_wire)
+    result = {
+        "load": round(load, 1),
+        "tap": summary(samples),
+        "tap_bytes": summary(sizes),
+        "tap_wire_bytes": summary(wire_sizes),
+    }
+    result["lasso"] = bench_lasso(page, wire)
+    context.close()
+    return result
+
+
+def bench_lasso(page: Any, wire: Any) -> dict[str, float]:
+    """Switch to Outline, drag a lasso over the left upper buttock, time until re-ranked."""
+    page.locator(".st-key-tool").get_by_text("Outline", exact=True).click()
+    settle(page)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[class*="st-key-map-"] .js-plotly-plot')]
+            .every(gd => gd._fullLayout && gd._fullLayout.dragmode === 'lasso')""",
+        timeout=30_000,
+    )
+    xs = [-60 + 45 * math.cos(2 * math.pi * k / 40) for k in range(41)]
+    ys = [540 + 35 * math.sin(2 * math.pi * k / 40) for k in range(41)]
+    points = page.evaluate(TO_PAGE, ["posterior", xs, ys])
+    before_text, before_bytes = page.evaluate(RANKING), wire.received
+    before_wire = wire.compressed
+
+    def drag() -> None:
+        page.mouse.move(points[0]["x"], points[0]["y"])
+        page.mouse.down()
+        for p in points[1:]:
+            page.mouse.move(p["x"], p["y"])
+        page.mouse.up()
+
+    elapsed = timed(
+        drag,
+        lambda: page.wait_for_function(
+            f"b => ({RANKING})() !== b", arg=before_text, polling="raf", timeout=30_000
+        ),
+    )
+    settle(page)
+    return {
+        "ms": round(elapsed, 1),
+        "bytes": wire.received - before_bytes,
+        "wire_bytes": wire.compressed - before_wire,
+    }
+
+
+def bench_explore(browser: Any, url: str, changes: int) -> dict[str, Any]:
+    """Level changes on the Explore page, stepped with the keyboard on the level control."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    wire = Wire(page)
+    ready = """() => { const gd = document.querySelector('.js-plotly-plot');
+        return gd && gd._fullLayout && gd.data.length > 0; }"""
+    load = timed(
+        lambda: page.goto(url + "/explore?level=T10"), lambda: page.wait_for_function(ready)
+    )
+    settle(page)
+    levels = ["T11", "T12", "L1", "L2", "L1", "T12", "T11", "T10"]
+    samples, sizes, wire_sizes = [], [], []
+    for n in range(changes):
+        level = levels[n % len(levels)]
+        before, before_wire = wire.received, wire.compressed
+        button = page.locator(".st-key-ladder").get_by_text(level, exact=True)
+        samples.append(
+            timed(
+                lambda button=button: button.click(),
+                lambda level=level: page.wait_for_function(
+                    """lv => [...document.querySelectorAll('.js-plotly-plot')].some(gd =>
+                        gd.data.some(t => t.meta && t.meta.role === 'zone'
+                                          && t.meta.level === lv))""",
+                    arg=level,
+                    polling="raf",
+                    timeout=30_000,
+                ),
+            )
+        )
+        settle(page)
+        sizes.append(wire.received - before)
+        wire_sizes.append(wire.compressed - before_wire)
+    context.close()
+    return {
+        "load": round(load, 1),
+        "level": summary(samples),
+        "level_bytes": summary(sizes),
+        "level_wire_bytes": summary(wire_sizes),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--taps", type=int, default=24, help="taps and floor clicks (≥ 20)")
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {}
+    with (
+        harness.running_app("scripts/floor_app.py") as floor_url,
+        harness.running_app() as app_url,
+        harness.chromium() as browser,
+    ):
+        # Warm both servers once (first imports, caches), as a user's second visit would.
+        for url in (floor_url, app_url):
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_timeout(3000)
+            page.close()
+        results["floor"] = bench_floor(browser, floor_url, args.taps)
+        results["app"] = bench_app(browser, app_url, args.taps)
+        results["explore"] = bench_explore(browser, app_url, max(10, args.taps // 2))
+    floor_click = results["floor"]["click"]["median"]
+    results["ratios"] = {
+        "tap_vs_click_median": round(results["app"]["tap"]["median"] / floor_click, 2),
+        "level_vs_click_median": round(results["explore"]["level"]["median"] / floor_click, 2),
+        "load_vs_floor_load": round(results["app"]["load"] / results["floor"]["load"], 2),
+    }
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
