@@ -1,7 +1,8 @@
 """The referral atlas: where each level's dorsal (and related ventral) ramus pain is felt.
 
-The data files in ``data/`` (see ``data/README.md``) hold zones and courses for the
-patient's LEFT side only, in the views ``anterior``, ``posterior`` and ``left-lateral``.
+The data files in ``data/`` (see ``data/README.md``) hold zones, nerve courses and joints
+for the patient's LEFT side only, in the views ``anterior``, ``posterior`` and
+``left-lateral``.
 :func:`load_atlas` adds the right side by exact mirroring, x -> -x (``schema.MIRROR_VIEW``:
 anterior and posterior stay in their view, ``left-lateral`` becomes ``right-lateral``).
 
@@ -31,6 +32,25 @@ COURSE_COLUMNS: tuple[str, ...] = (
     "level", "pathway", "ramus", "nerve", "view", "side", "evidence", "source_ids", "note",
     "geometry",
 )  # fmt: skip
+JOINT_COLUMNS: tuple[str, ...] = (
+    "level", "pathway", "joint_id", "joint", "weight", "evidence", "source_ids", "note",
+    "view", "side", "geometry",
+)  # fmt: skip
+#: Columns of ``data/sources.csv`` (index ``source_id``); see ``data/README.md``.
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "kind", "authors", "title", "journal", "year", "volume", "pages", "doi", "pmid", "url",
+    "locator", "note",
+)  # fmt: skip
+#: A source without authors is labelled by its title when no longer than this, else journal.
+LABEL_TITLE_MAX = 40
+#: Notes that start with one of these mark a source whose details could not all be read.
+UNVERIFIED_PREFIXES: tuple[str, ...] = (
+    "not verified",
+    "could not be verified",
+    "not fully verified",
+)
+#: The joints of the joint-referral pathways (written by :mod:`referral.build.atlas`).
+JOINTS_FILE = schema.DATA_DIR / "joints.geojson"
 
 _FLIP = np.array([-1.0, 1.0])
 
@@ -88,15 +108,22 @@ class Atlas:
         One row per (zone, view, side): ``ZONE_COLUMNS``; ``source_ids`` are tuples and
         ``geometry`` shapely (Multi)Polygons in the view's frame (``referral.schema``).
     courses : DataFrame
-        One row per (pathway course, view, side): ``COURSE_COLUMNS``; (Multi)LineStrings
-        starting where the branch leaves the spine.
+        One row per (nerve course, view, side): ``COURSE_COLUMNS``; (Multi)LineStrings of
+        the nerve pathways (``kind == "cutaneous"``). In the posterior and lateral views the
+        first line starts where the branch leaves the spine at its level.
+    joints : DataFrame
+        One row per (joint-referral pathway, joint, view, side): ``JOINT_COLUMNS``; shapely
+        Points at the joint; ``joint`` names it (the C2-3 zygapophyseal joint, written with
+        an en dash). Joint-referral pathways (``kind == "referral"``) have joints and no
+        course.
     pathways : DataFrame
         One row per (level, pathway): level, pathway, ramus, branch, nerve, kind, evidence,
         source_ids, note.
     sources : DataFrame
-        Index ``source_id``: citation, year, doi, url, locator, note.
+        Index ``source_id``: ``SOURCE_COLUMNS``. Show them with :meth:`citations` (full
+        references) or :meth:`source_label` ("Konno et al. 2017"), never by id.
     conflicts : DataFrame
-        topic, positions, sources, atlas_rule.
+        topic, positions, sources, atlas_rule (readable text; ``sources`` holds ids).
     """
 
     def __init__(
@@ -106,12 +133,14 @@ class Atlas:
         pathways: pd.DataFrame,
         sources: pd.DataFrame,
         conflicts: pd.DataFrame,
+        joints: pd.DataFrame | None = None,
     ) -> None:
         self.zones = zones
         self.courses = courses
         self.pathways = pathways
         self.sources = sources
         self.conflicts = conflicts
+        self.joints = pd.DataFrame(columns=list(JOINT_COLUMNS)) if joints is None else joints
 
     def levels(self) -> list[str]:
         """Levels with at least one pathway, in spinal order (C2 ... S3)."""
@@ -130,25 +159,107 @@ class Atlas:
         """Branch courses of ``level``, optionally only in ``view`` and/or on ``side``."""
         return _select(self.courses, level, view, side)
 
-    def citations(self, source_ids: tuple[str, ...] | list[str] | str) -> list[str]:
-        """Formatted citations, e.g. ``"Fukui S, ... Pain 1996;68:79-83. doi:10.1016/..."``.
+    def level_joints(
+        self, level: str, view: str | None = None, side: str | None = None
+    ) -> pd.DataFrame:
+        """Joints of ``level``'s joint-referral pathways, optionally in ``view``/on ``side``."""
+        return _select(self.joints, level, view, side)
 
-        Unknown ids raise ``KeyError`` naming them.
+    def _source(self, source_id: str) -> pd.Series:
+        """The sources row of ``source_id``; ``KeyError`` names an unknown id."""
+        if source_id not in self.sources.index:
+            raise KeyError(f"unknown source id(s): {source_id}")
+        return self.sources.loc[source_id]
+
+    def source_label(self, source_id: str) -> str:
+        """A short readable name of a source: first author's surname and year.
+
+        One author gives ``"Aota 2016"``, two ``"Bogduk & Marsland 1986"``, more
+        ``"Konno et al. 2017"``; without authors the (short) title or the journal stands in.
+        Unknown ids raise ``KeyError``.
+        """
+        return source_label(self._source(source_id))
+
+    def citations(self, source_ids: tuple[str, ...] | list[str] | str) -> list[str]:
+        """Full formatted references, e.g. ``"Maigne JY, ... Surg Radiol Anat
+        1989;11(4):289-293. doi:10.1007/BF02098698"``.
+
+        Fields a source could not have verified are left out and its note says so. Unknown
+        ids raise ``KeyError`` naming them.
         """
         ids = split_ids(source_ids) if isinstance(source_ids, str) else tuple(source_ids)
         missing = [s for s in ids if s not in self.sources.index]
         if missing:
             raise KeyError(f"unknown source id(s): {', '.join(missing)}")
-        out = []
-        for sid in ids:
-            row = self.sources.loc[sid]
-            text = row["citation"]
-            if row["doi"]:
-                text += f" doi:{row['doi']}"
-            elif row["url"]:
-                text += f" {row['url']}"
-            out.append(text)
-        return out
+        return [format_citation(self.sources.loc[sid]) for sid in ids]
+
+
+def _field(row: pd.Series, name: str) -> str:
+    """A source field as stripped text ('' when absent or NaN)."""
+    value = row.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def source_label(row: pd.Series) -> str:
+    """Short label of a sources row (see :meth:`Atlas.source_label`).
+
+    >>> source_label(pd.Series({"authors": "Bogduk N, Marsland A", "year": "1986"}))
+    'Bogduk & Marsland 1986'
+    >>> source_label(pd.Series({"authors": "Fukui S, et al.", "year": "1996"}))
+    'Fukui et al. 1996'
+    >>> source_label(pd.Series({"authors": "", "title": "Atlas", "journal": "Am J Anat"}))
+    'Atlas'
+    """
+    authors = [a.strip() for a in _field(row, "authors").split(",") if a.strip()]
+    year = _field(row, "year")
+    if not authors:
+        title, journal = _field(row, "title"), _field(row, "journal")
+        name = title if title and (len(title) <= LABEL_TITLE_MAX or not journal) else journal
+        return f"{name or 'Unnamed source'} {year}".strip()
+    surnames = [_surname(a) for a in authors if a != "et al."]
+    if len(surnames) == 1 and "et al." not in authors:
+        names = surnames[0]
+    elif len(surnames) == 2 and "et al." not in authors:
+        names = f"{surnames[0]} & {surnames[1]}"
+    else:
+        names = f"{surnames[0]} et al."
+    return f"{names} {year}".strip()
+
+
+def _surname(author: str) -> str:
+    """Surname of ``"Maigne JY"`` (trailing initials dropped); organisations stay whole."""
+    words = author.split()
+    if len(words) > 1 and words[-1].replace("-", "").isupper() and len(words[-1]) <= 3:
+        return " ".join(words[:-1])
+    return author
+
+
+def format_citation(row: pd.Series) -> str:
+    """One reference: ``Authors. Title. Journal Year;Volume:Pages. doi:… PMID:… URL``."""
+    parts = []
+    for name in ("authors", "title"):
+        text = _field(row, name)
+        if text:
+            parts.append(text if text.endswith((".", "?", "!", "]")) else f"{text}.")
+    journal, year = _field(row, "journal"), _field(row, "year")
+    volume, pages = _field(row, "volume"), _field(row, "pages")
+    where = " ".join(t for t in (journal, year) if t)
+    if volume:
+        where += f";{volume}"
+    if pages:
+        where += f":{pages}" if volume else f", pp. {pages}"
+    if where:
+        parts.append(f"{where}.")
+    doi, pmid, url = _field(row, "doi"), _field(row, "pmid"), _field(row, "url")
+    if doi:
+        parts.append(f"doi:{doi}")
+    if pmid:
+        parts.append(f"PMID:{pmid}")
+    if url and not doi:
+        parts.append(url)
+    if _field(row, "note").lower().startswith(UNVERIFIED_PREFIXES):
+        parts.append("(Details not verified.)")
+    return " ".join(parts)
 
 
 def load_atlas(data_dir: Path = schema.DATA_DIR) -> Atlas:
@@ -160,7 +271,10 @@ def load_atlas(data_dir: Path = schema.DATA_DIR) -> Atlas:
     read = {"dtype": str, "keep_default_na": False}
     pathways = pd.read_csv(data_dir / schema.PATHWAYS_FILE.name, **read)
     pathways["source_ids"] = pathways["source_ids"].map(split_ids)
+    joints = _with_mirror(_read_features(data_dir / JOINTS_FILE.name))
+    joints["source_ids"] = joints["source_ids"].map(split_ids)
     sources = pd.read_csv(data_dir / schema.SOURCES_FILE.name, **read).set_index("source_id")
+    sources = sources[list(SOURCE_COLUMNS)]
     conflicts = pd.read_csv(data_dir / schema.CONFLICTS_FILE.name, **read)
     return Atlas(
         zones=zones[list(ZONE_COLUMNS)],
@@ -168,7 +282,15 @@ def load_atlas(data_dir: Path = schema.DATA_DIR) -> Atlas:
         pathways=pathways,
         sources=sources,
         conflicts=conflicts,
+        joints=joints[list(JOINT_COLUMNS)],
     )
 
 
-__all__ = ["Atlas", "load_atlas", "mirror_geometry", "split_ids"]
+__all__ = [
+    "Atlas",
+    "format_citation",
+    "load_atlas",
+    "mirror_geometry",
+    "source_label",
+    "split_ids",
+]

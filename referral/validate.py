@@ -2,7 +2,8 @@
 
 Each check returns a list of human-readable problems; an empty list means it passed.
 :func:`validate_all` runs them all. ``body`` is anything with ``outline(view) -> Polygon``
-(``referral.body.Body``); checks that do not need it ignore it.
+and ``landmarks[view].point(name)`` (``referral.body.Body``); checks that do not need it
+ignore it.
 
 >>> from referral.atlas import load_atlas
 >>> from referral.body import load_body
@@ -12,7 +13,8 @@ Each check returns a list of human-readable problems; an empty list means it pas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 import pandas as pd
@@ -20,21 +22,43 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from referral import schema
-from referral.atlas import Atlas, mirror_geometry
+from referral.atlas import UNVERIFIED_PREFIXES, Atlas, mirror_geometry
 
 #: Largest share of a zone's area allowed outside its view's outline (brief: < 0.5 %).
 MAX_OUTSIDE_SHARE = 0.005
-#: Words that make a citation without DOI or URL acceptable (declared provenance).
-UNLINKED_MARKERS: tuple[str, ...] = (
-    "textbook",
-    "unpublished",
-    "thesis",
-    "secondary summary",
+#: Source fields each kind of source must fill, unless its note says they could not be
+#: verified (``atlas.UNVERIFIED_PREFIXES``); articles also need a DOI or a PMID.
+REQUIRED_SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "article": ("authors", "title", "journal", "year", "volume", "pages"),
+    "chapter": ("authors", "title", "journal", "year"),
+    "book": ("authors", "title", "year"),
+    "web": ("authors", "title", "url"),
+    "thesis": ("authors", "title", "journal", "year"),
+    "project": ("title",),
+}
+#: Views in which the spine is seen: courses there start at their level's exit.
+SPINE_VIEWS: tuple[str, ...] = ("posterior", "left-lateral", "right-lateral")
+#: A course starts within this distance (cm) of its level's spinous process.
+EXIT_REACH_CM = 3.0
+#: A course branch ends within this distance (units) of one of its pathway's zones.
+END_TOLERANCE = 0.5
+#: Text users see must not contain file references or internal keys.
+FILE_REFERENCE = re.compile(
+    r"\.(csv|md|geojson|json|py)\b|evidence\.md|\bsection \d", re.IGNORECASE
 )
 
 
+class HasPoints(Protocol):
+    """Named landmark points of one view."""
+
+    def point(self, name: str) -> tuple[float, float]: ...
+
+
 class HasOutline(Protocol):
-    """What the checks need from a body: the silhouette of each view."""
+    """What the checks need from a body: silhouettes and landmarks of each view."""
+
+    @property
+    def landmarks(self) -> Mapping[str, HasPoints]: ...
 
     def outline(self, view: str) -> BaseGeometry: ...
 
@@ -48,9 +72,10 @@ def _duplicates(df: pd.DataFrame, keys: list[str], what: str) -> list[str]:
 
 
 def validate_ids_unique(atlas: Atlas, body: Any = None) -> list[str]:
-    """Zone (id, view, side), course, pathway and source ids are unique."""
+    """Zone (id, view, side), course, joint, pathway and source ids are unique."""
     problems = _duplicates(atlas.zones, ["zone_id", "view", "side"], "zone")
     problems += _duplicates(atlas.courses, ["level", "pathway", "view", "side"], "course")
+    problems += _duplicates(atlas.joints, ["level", "pathway", "joint_id", "view", "side"], "joint")
     problems += _duplicates(atlas.pathways, ["level", "pathway"], "pathway")
     dup_sources = atlas.sources.index[atlas.sources.index.duplicated()]
     problems += [f"duplicate source {sid!r}" for sid in dup_sources]
@@ -64,17 +89,22 @@ def _ids(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def validate_sources_resolve(atlas: Atlas, body: Any = None) -> list[str]:
-    """Every source id used by zones, courses, pathways and conflicts is in sources.csv."""
-    known = set(atlas.sources.index)
-    problems = []
-    tables: Iterable[tuple[str, pd.DataFrame, str, Callable[[Any], str]]] = (
+def _tables(atlas: Atlas) -> Iterable[tuple[str, pd.DataFrame, str, Callable[[Any], str]]]:
+    """(what, table, source column, row name) of every table that cites sources."""
+    return (
         ("zone", atlas.zones, "source_ids", lambda r: f"{r['zone_id']} ({r['view']})"),
         ("course", atlas.courses, "source_ids", lambda r: f"{r['level']} {r['pathway']}"),
+        ("joint", atlas.joints, "source_ids", lambda r: f"{r['level']} {r['joint_id']}"),
         ("pathway", atlas.pathways, "source_ids", lambda r: f"{r['level']} {r['pathway']}"),
         ("conflict", atlas.conflicts, "sources", lambda r: str(r["topic"])),
     )
-    for what, df, column, name in tables:
+
+
+def validate_sources_resolve(atlas: Atlas, body: Any = None) -> list[str]:
+    """Every source id used by zones, courses, joints, pathways and conflicts is known."""
+    known = set(atlas.sources.index)
+    problems = []
+    for what, df, column, name in _tables(atlas):
         seen: set[tuple[str, str]] = set()
         for row in df.to_dict("records"):
             for sid in _ids(row[column]):
@@ -87,27 +117,66 @@ def validate_sources_resolve(atlas: Atlas, body: Any = None) -> list[str]:
 
 
 def validate_sources_cited(atlas: Atlas, body: Any = None) -> list[str]:
-    """Every source has a DOI or URL, or declares itself textbook/unpublished/thesis/summary."""
+    """Every source is complete for its kind (``REQUIRED_SOURCE_FIELDS``; articles with a
+    DOI or PMID) or its note says plainly what could not be verified."""
     problems = []
     for sid, row in atlas.sources.iterrows():
-        if not str(row.get("citation", "")).strip():
-            problems.append(f"source {sid!r}: empty citation")
-        if str(row.get("doi", "")).strip() or str(row.get("url", "")).strip():
+        kind = str(row.get("kind", ""))
+        if kind not in REQUIRED_SOURCE_FIELDS:
+            problems.append(f"source {sid!r}: unknown kind {kind!r}")
             continue
-        text = f"{row.get('citation', '')} {row.get('note', '')}".lower()
-        if not any(marker in text for marker in UNLINKED_MARKERS):
+        missing = [f for f in REQUIRED_SOURCE_FIELDS[kind] if not str(row.get(f, "")).strip()]
+        if kind == "article" and not (str(row.get("doi", "")) or str(row.get("pmid", ""))):
+            missing.append("doi or pmid")
+        note = str(row.get("note", "")).strip().lower()
+        if missing and not note.startswith(UNVERIFIED_PREFIXES):
             problems.append(
-                f"source {sid!r}: no DOI or URL and not marked as one of {UNLINKED_MARKERS}"
+                f"source {sid!r}: missing {', '.join(missing)} and its note does not say "
+                f"it could not be verified"
             )
     return problems
 
 
+def validate_readable_text(atlas: Atlas, body: Any = None) -> list[str]:
+    """Text users see names sources as "Konno 2017", never by id, and cites no files."""
+    ids = [str(s) for s in atlas.sources.index if "-" in str(s) or any(c.isdigit() for c in str(s))]
+    key = (
+        re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, ids)) + r")(?![\w/-])")
+        if ids
+        else None
+    )
+    fields = (
+        ("pathway", atlas.pathways, ("nerve", "note"), lambda r: f"{r['level']} {r['pathway']}"),
+        ("zone", atlas.zones.drop_duplicates("zone_id"), ("note",), lambda r: str(r["zone_id"])),
+        ("course", atlas.courses, ("note",), lambda r: f"{r['level']} {r['pathway']}"),
+        ("joint", atlas.joints, ("joint", "note"), lambda r: f"{r['level']} {r['joint_id']}"),
+        (
+            "conflict",
+            atlas.conflicts,
+            ("topic", "positions", "atlas_rule"),
+            lambda r: str(r["topic"]),
+        ),
+    )
+    problems = []
+    for what, df, columns, name in fields:
+        for row in df.to_dict("records"):
+            for column in columns:
+                text = str(row.get(column, ""))
+                found = FILE_REFERENCE.search(text) or (key.search(text) if key else None)
+                if found:
+                    problems.append(
+                        f"{what} {name(row)}: {column} shows {found.group(0)!r} to users"
+                    )
+    return problems
+
+
 def validate_geometry(atlas: Atlas, body: Any = None) -> list[str]:
-    """Zones are valid non-empty (Multi)Polygons; courses valid non-empty (Multi)LineStrings."""
+    """Zones are valid non-empty (Multi)Polygons, courses (Multi)LineStrings, joints Points."""
     problems = []
     checks = (
         ("zone", atlas.zones, ("Polygon", "MultiPolygon"), "zone_id"),
         ("course", atlas.courses, ("LineString", "MultiLineString"), "pathway"),
+        ("joint", atlas.joints, ("Point",), "joint_id"),
     )
     for what, df, types, key in checks:
         for row in df.to_dict("records"):
@@ -124,7 +193,8 @@ def validate_geometry(atlas: Atlas, body: Any = None) -> list[str]:
 
 
 def validate_inside_outline(atlas: Atlas, body: HasOutline) -> list[str]:
-    """Less than ``MAX_OUTSIDE_SHARE`` of each zone's area lies outside its view's outline."""
+    """Less than ``MAX_OUTSIDE_SHARE`` of each zone's area, and every joint, lies inside the
+    outline of its view."""
     problems = []
     for view, rows in atlas.zones.groupby("view", sort=True):
         outline = body.outline(str(view))
@@ -137,6 +207,9 @@ def validate_inside_outline(atlas: Atlas, body: HasOutline) -> list[str]:
                     f"zone {row.zone_id} ({view}, {row.side}): {out / a:.1%} of its area "
                     f"lies outside the outline"
                 )
+    for row in atlas.joints.itertuples(index=False):
+        if not body.outline(str(row.view)).covers(row.geometry):
+            problems.append(f"joint {row.level} {row.joint_id} ({row.view}, {row.side}): outside")
     return problems
 
 
@@ -168,9 +241,11 @@ def _mirror_problems(df: pd.DataFrame, keys: list[str], what: str) -> list[str]:
 
 
 def validate_mirror(atlas: Atlas, body: Any = None) -> list[str]:
-    """Right-side zones and courses are exact mirrors (x -> -x) of the left-side ones."""
-    return _mirror_problems(atlas.zones, ["zone_id"], "zone") + _mirror_problems(
-        atlas.courses, ["level", "pathway"], "course"
+    """Right-side zones, courses and joints are exact mirrors (x -> -x) of the left ones."""
+    return (
+        _mirror_problems(atlas.zones, ["zone_id"], "zone")
+        + _mirror_problems(atlas.courses, ["level", "pathway"], "course")
+        + _mirror_problems(atlas.joints, ["level", "pathway", "joint_id"], "joint")
     )
 
 
@@ -188,7 +263,13 @@ def validate_vocabulary(atlas: Atlas, body: Any = None) -> list[str]:
         "branch": schema.BRANCHES,
     }
     problems = []
-    for what, df in (("zone", atlas.zones), ("course", atlas.courses), ("pathway", atlas.pathways)):
+    tables = (
+        ("zone", atlas.zones),
+        ("course", atlas.courses),
+        ("joint", atlas.joints),
+        ("pathway", atlas.pathways),
+    )
+    for what, df in tables:
         for column, allowed in vocab.items():
             if column not in df.columns:
                 continue
@@ -217,21 +298,83 @@ def validate_pathway_zones(atlas: Atlas, body: Any = None) -> list[str]:
     return problems
 
 
+def _keys(df: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (level, pathway) pairs of a table."""
+    return set(zip(df["level"], df["pathway"], strict=True))
+
+
 def validate_courses(atlas: Atlas, body: Any = None) -> list[str]:
-    """Every pathway has a course in at least one view; every course belongs to a pathway."""
-    pathway_keys = set(zip(atlas.pathways["level"], atlas.pathways["pathway"], strict=True))
-    course_keys = set(zip(atlas.courses["level"], atlas.courses["pathway"], strict=True))
-    problems = [f"pathway {lv} {pw}: no course" for lv, pw in sorted(pathway_keys - course_keys)]
+    """Nerve pathways (kind cutaneous) have a course; joint-referral ones (kind referral)
+    have a joint and no course; every course and joint belongs to such a pathway."""
+    kinds = {(r["level"], r["pathway"]): r["kind"] for r in atlas.pathways.to_dict("records")}
+    nerves = {k for k, kind in kinds.items() if kind == "cutaneous"}
+    joints = {k for k, kind in kinds.items() if kind == "referral"}
+    courses, drawn_joints = _keys(atlas.courses), _keys(atlas.joints)
+    problems = [f"pathway {lv} {pw}: no course" for lv, pw in sorted(nerves - courses)]
+    problems += [f"pathway {lv} {pw}: no joint" for lv, pw in sorted(joints - drawn_joints)]
+    problems += [f"course {lv} {pw}: not a nerve pathway" for lv, pw in sorted(courses - nerves)]
     problems += [
-        f"course {lv} {pw}: not a pathway" for lv, pw in sorted(course_keys - pathway_keys)
+        f"joint {lv} {pw}: not a joint-referral pathway" for lv, pw in sorted(drawn_joints - joints)
     ]
     return problems
+
+
+def _spinous(body: HasOutline, view: str, level: str) -> tuple[float, float]:
+    """The spinous landmark a level's branch leaves beside (C8: between C7 and T1)."""
+    lm = body.landmarks[view]
+    if level == "C8":
+        (x7, y7), (x1, y1) = lm.point("spinous-C7"), lm.point("spinous-T1")
+        return ((x7 + x1) / 2, (y7 + y1) / 2)
+    return lm.point(f"spinous-{level}")
+
+
+def validate_course_ends(atlas: Atlas, body: HasOutline) -> list[str]:
+    """Courses start at their own level and end inside their zones.
+
+    In a view that shows the spine the first point lies within ``EXIT_REACH_CM`` of the
+    level's spinous process and nearer to it (in height) than to any other level's; the
+    last point of every branch lies within ``END_TOLERANCE`` of a zone of the same level,
+    pathway, view and side.
+    """
+    problems = []
+    zones = atlas.zones.groupby(["level", "pathway", "view", "side"])["geometry"]
+    for row in atlas.courses.to_dict("records"):
+        name = f"course {row['level']} {row['pathway']} ({row['view']}, {row['side']})"
+        parts = list(getattr(row["geometry"], "geoms", [row["geometry"]]))
+        if row["view"] in SPINE_VIEWS:
+            x, y = shapely.get_coordinates(parts[0])[0]
+            sx, sy = _spinous(body, row["view"], row["level"])
+            heights = {lv: _spinous(body, row["view"], lv)[1] for lv in schema.LEVELS}
+            nearest = min(heights, key=lambda lv: abs(heights[lv] - y))
+            if ((x - sx) ** 2 + (y - sy) ** 2) ** 0.5 > schema.cm(EXIT_REACH_CM):
+                problems.append(
+                    f"{name}: starts {((x - sx) ** 2 + (y - sy) ** 2) ** 0.5:.0f} "
+                    f"units from the {row['level']} spinous process"
+                )
+            elif nearest != row["level"]:
+                problems.append(f"{name}: starts at the height of {nearest}")
+        key = (row["level"], row["pathway"], row["view"], row["side"])
+        mine = shapely.union_all(zones.get_group(key).to_numpy()) if key in zones.groups else None
+        for i, part in enumerate(parts):
+            end = shapely.points(shapely.get_coordinates(part)[-1])
+            if mine is None or shapely.distance(mine, end) > END_TOLERANCE:
+                problems.append(f"{name}: branch {i + 1} does not end inside its zones")
+    return problems
+
+
+def validate_exam_guide(atlas: Atlas, body: Any = None) -> list[str]:
+    """The exam and block guide (``data/guide.csv``) is complete and its sources resolve
+    (:func:`referral.guide.validate_guide`)."""
+    from referral.guide import validate_guide
+
+    return validate_guide()
 
 
 CHECKS: tuple[Callable[[Atlas, Any], list[str]], ...] = (
     validate_ids_unique,
     validate_sources_resolve,
     validate_sources_cited,
+    validate_readable_text,
     validate_geometry,
     validate_inside_outline,
     validate_levels_present,
@@ -239,6 +382,8 @@ CHECKS: tuple[Callable[[Atlas, Any], list[str]], ...] = (
     validate_vocabulary,
     validate_pathway_zones,
     validate_courses,
+    validate_course_ends,
+    validate_exam_guide,
 )
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +12,9 @@ from shapely.geometry import LineString, Point, Polygon
 
 from referral import schema
 from referral.body import Body, load_body
+from referral.build import body as build_body
+from referral.build import regions as build_regions
 
-BUILD_SCRIPT = schema.ROOT / "scripts" / "build_body.py"
 MIRROR_TOL = 1e-9
 
 #: Landmarks the contract names, per view (bilateral ones without the side prefix).
@@ -84,24 +83,16 @@ def body() -> Body:
     return load_body()
 
 
-def _build_module():
-    spec = importlib.util.spec_from_file_location("build_body", BUILD_SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_body"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_committed_files_equal_a_fresh_build(tmp_path: Path) -> None:
-    build = _build_module()
-    build.main(tmp_path)
+    build_body.main(tmp_path)
+    build_regions.main(tmp_path)
     files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert len(files) == 2 * len(schema.VIEWS) + 1
     for rel in files:
-        fresh = json.loads((tmp_path / rel).read_text())
-        committed = json.loads((schema.ROOT / rel).read_text())
-        assert fresh == committed, f"{rel} differs from a fresh build: run scripts/build_body.py"
+        fresh = (tmp_path / rel).read_text(encoding="utf-8")
+        committed = (schema.ROOT / rel).read_text(encoding="utf-8")
+        assert json.loads(fresh) == json.loads(committed), f"{rel}: run python -m referral.build"
+        assert fresh == committed, f"{rel} is not written as a fresh build writes it"
 
 
 @pytest.mark.parametrize("view", schema.VIEWS)
