@@ -4,18 +4,34 @@ A case passes when one of its ``accept_levels`` is in the top 3 (cases with no a
 level only check flags) and every flag in ``expect_flags`` is raised. Reported:
 top-1 and top-3 accuracy over cases with accepted levels, and flag agreement (cases whose
 raised flags equal the expected ones exactly, and cases where every expected flag was raised).
+The same accuracies are reported per spine region and per split when the cases carry the
+optional keys ``spine_region`` (one of :data:`SPINE_REGIONS`) and ``split`` (one of
+:data:`SPLITS`); cases without them are grouped under ``"unspecified"``.
+
+Accuracy over ``n`` scored cases is ``hits / n`` (rounded to 3 decimals), ``None`` when
+``n = 0``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from referral import schema
 from referral.drawing import Drawing, DrawingError
 from referral.matching import AtlasIndex, rank_levels
 
 TOP = 3
+#: Largest cases file accepted (bytes); a published case set is a few tens of kilobytes.
+MAX_FILE_BYTES = 5_000_000
+SPINE_REGIONS = ("cervical", "thoracic", "thoracolumbar", "lumbar", "sacral", "contrast")
+SPLITS = ("tuning", "held-out")
+UNSPECIFIED = "unspecified"
+REQUIRED_KEYS = ("id", "regions", "accept_levels", "expect_flags")
+LIST_KEYS = ("regions", "accept_levels", "expect_flags")
+_ID_SHOWN = 40
 
 
 class EvaluationError(ValueError):
@@ -23,26 +39,78 @@ class EvaluationError(ValueError):
 
 
 def load_cases(path: Path) -> list[dict[str, Any]]:
-    """Read and check a cases file; raise :class:`EvaluationError` naming what is wrong."""
+    """Read and check a cases file; raise :class:`EvaluationError` naming what is wrong.
+
+    Checked: the file is readable UTF-8 JSON of at most :data:`MAX_FILE_BYTES`, not nested
+    beyond Python's recursion limit, an object with a ``cases`` list of objects; every case
+    has a non-empty string ``id`` (unique in the file), lists of strings for ``regions``,
+    ``accept_levels`` (levels of ``schema.LEVELS``) and ``expect_flags`` (codes of
+    ``schema.FLAGS``), and, when present, a known ``spine_region`` and ``split``.
+    Region ids are checked against the regions when the cases are evaluated.
+    """
+    path = Path(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise EvaluationError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise EvaluationError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise EvaluationError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise EvaluationError(f"{path}: not valid JSON (nested too deeply)") from None
     cases = data.get("cases") if isinstance(data, dict) else None
     if not isinstance(cases, list):
         raise EvaluationError(f"{path}: expected an object with a 'cases' list")
+    seen: set[str] = set()
     for number, case in enumerate(cases, start=1):
-        if not isinstance(case, dict):
-            raise EvaluationError(f"{path}: case {number} is not an object")
-        for key in ("id", "regions", "accept_levels", "expect_flags"):
-            if key not in case:
-                raise EvaluationError(f"{path}: case {number} has no {key!r}")
-        for key in ("regions", "accept_levels", "expect_flags"):
-            if not isinstance(case[key], list) or not all(isinstance(v, str) for v in case[key]):
-                raise EvaluationError(f"{path}: case {case['id']!r}: {key!r} must list strings")
+        _check_case(path, number, case)
+        if case["id"] in seen:
+            raise EvaluationError(f"{path}: case {number}: duplicate id {_shown(case['id'])}")
+        seen.add(case["id"])
     return cases
+
+
+def _check_case(path: Path, number: int, case: object) -> None:
+    """Raise :class:`EvaluationError` if ``case`` (the ``number``-th) is malformed."""
+    where = f"{path}: case {number}"
+    if not isinstance(case, dict):
+        raise EvaluationError(f"{where} is not an object")
+    for key in REQUIRED_KEYS:
+        if key not in case:
+            raise EvaluationError(f"{where} has no {key!r}")
+    case_id = case["id"]
+    if not isinstance(case_id, str) or not case_id.strip():
+        raise EvaluationError(f"{where}: 'id' must be a non-empty string")
+    where = f"{path}: case {_shown(case_id)}"
+    for key in LIST_KEYS:
+        values = case[key]
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise EvaluationError(f"{where}: {key!r} must list strings")
+    _check_known(where, "accept_levels", case["accept_levels"], schema.LEVELS)
+    _check_known(where, "expect_flags", case["expect_flags"], tuple(schema.FLAGS))
+    for key, allowed in (("spine_region", SPINE_REGIONS), ("split", SPLITS)):
+        if key in case and case[key] not in allowed:
+            raise EvaluationError(
+                f"{where}: {key!r} must be one of {', '.join(allowed)}, not {_shown(case[key])}"
+            )
+
+
+def _check_known(where: str, key: str, values: list[str], known: tuple[str, ...]) -> None:
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise EvaluationError(
+            f"{where}: {key!r} has unknown value {_shown(unknown[0])} "
+            f"(expected one of {', '.join(known)})"
+        )
+
+
+def _shown(value: object) -> str:
+    """``repr`` of a value from the file, shortened to :data:`_ID_SHOWN` characters."""
+    text = repr(value)
+    return text if len(text) <= _ID_SHOWN else text[: _ID_SHOWN - 1] + "…"
 
 
 def evaluate_cases(cases: list[dict[str, Any]], index: AtlasIndex) -> dict[str, Any]:
@@ -52,7 +120,7 @@ def evaluate_cases(cases: list[dict[str, Any]], index: AtlasIndex) -> dict[str, 
         try:
             drawing = Drawing.from_regions(case["regions"], index.regions)
         except DrawingError as exc:
-            raise EvaluationError(f"case {case['id']!r}: {exc}") from None
+            raise EvaluationError(f"case {_shown(case['id'])}: {exc}") from None
         ranking = rank_levels(drawing, index)
         top = ranking.table.head(TOP)
         raised = [f.code for f in ranking.flags]
@@ -62,6 +130,8 @@ def evaluate_cases(cases: list[dict[str, Any]], index: AtlasIndex) -> dict[str, 
         results.append(
             {
                 "id": case["id"],
+                "spine_region": case.get("spine_region", UNSPECIFIED),
+                "split": case.get("split", UNSPECIFIED),
                 "top": [
                     {"level": r.level, "score": round(r.score, 3)}
                     for r in top.itertuples(index=False)
@@ -86,8 +156,33 @@ def evaluate_cases(cases: list[dict[str, Any]], index: AtlasIndex) -> dict[str, 
         ),
         "passed": sum(r["pass"] for r in results),
         "all_pass": all(r["pass"] for r in results),
+        "by_spine_region": _groups(results, ("spine_region",), SPINE_REGIONS),
+        "by_split": _groups(results, ("split",), SPLITS),
+        "by_split_and_region": _groups(results, ("split", "spine_region"), SPINE_REGIONS),
     }
     return {"cases": results, "summary": summary}
+
+
+def _groups(
+    results: list[dict[str, Any]], keys: tuple[str, ...], order: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """Accuracy per group of ``results`` keyed by ``keys`` joined with ``/``, in ``order``."""
+    rank = {name: i for i, name in enumerate((*SPLITS, *order, UNSPECIFIED))}
+    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for r in results:
+        grouped.setdefault(tuple(r[k] for k in keys), []).append(r)
+    out = {}
+    for group in sorted(grouped, key=lambda g: [rank.get(part, len(rank)) for part in g]):
+        members = grouped[group]
+        scored = [r for r in members if r["accept_levels"]]
+        out["/".join(group)] = {
+            "cases": len(members),
+            "scored": len(scored),
+            "top1_accuracy": _share(sum(r["top1"] for r in scored), len(scored)),
+            "top3_accuracy": _share(sum(r["level_ok"] for r in scored), len(scored)),
+            "passed": sum(r["pass"] for r in members),
+        }
+    return out
 
 
 def evaluate_file(path: Path, index: AtlasIndex) -> dict[str, Any]:
@@ -104,24 +199,46 @@ def _share(hits: int, total: int) -> float | None:
     return round(hits / total, 3) if total else None
 
 
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
 def format_report(report: dict[str, Any]) -> str:
-    """A readable table of the evaluation: per case the top levels, flags and verdict."""
-    lines = [f"{'case':<24}{'top ' + str(TOP):<32}{'flags':<28}{'accept':<18}result"]
-    for r in report["cases"]:
-        top = ", ".join(f"{t['level']} {t['score']:.2f}" for t in r["top"])
-        flags = ",".join(r["flags"]) or "-"
-        accept = ",".join(r["accept_levels"]) or "-"
-        lines.append(
-            f"{r['id']:<24}{top:<32}{flags:<28}{accept:<18}{'pass' if r['pass'] else 'FAIL'}"
+    """A readable table of the evaluation: per case the top levels, flags and verdict, then
+    the overall accuracy and, when the cases name them, accuracy per spine region and split."""
+    rows = [
+        (
+            str(r["id"]),
+            ", ".join(f"{t['level']} {t['score']:.2f}" for t in r["top"]),
+            ",".join(r["flags"]) or "-",
+            ",".join(r["accept_levels"]) or "-",
+            "pass" if r["pass"] else "FAIL",
         )
+        for r in report["cases"]
+    ]
+    header = ("case", f"top {TOP}", "flags", "accept", "result")
+    widths = [
+        max([minimum, *(len(row[i]) + 2 for row in rows)])
+        for i, minimum in enumerate((24, 32, 28, 18))
+    ]
+    lines = []
+    for row in (header, *rows):
+        cells = [f"{cell:<{width}}" for cell, width in zip(row, widths, strict=False)]
+        lines.append("".join(cells) + row[-1])
     s = report["summary"]
-
-    def pct(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.0%}"
-
     lines.append(
-        f"\n{s['passed']}/{s['cases']} cases pass; top-1 accuracy {pct(s['top1_accuracy'])}, "
-        f"top-3 accuracy {pct(s['top3_accuracy'])}; expected flags raised "
-        f"{pct(s['expected_flags_raised'])}, flag sets identical {pct(s['flag_sets_identical'])}"
+        f"\n{s['passed']}/{s['cases']} cases pass; top-1 accuracy {_pct(s['top1_accuracy'])}, "
+        f"top-3 accuracy {_pct(s['top3_accuracy'])}; expected flags raised "
+        f"{_pct(s['expected_flags_raised'])}, flag sets identical {_pct(s['flag_sets_identical'])}"
     )
+    for title, key in (("spine region", "by_spine_region"), ("split", "by_split")):
+        groups = s.get(key, {})
+        if set(groups) <= {UNSPECIFIED}:
+            continue
+        lines.append(f"\n{'by ' + title:<28}{'cases':>6}{'scored':>8}{'top-1':>8}{'top-3':>8}")
+        for name, g in groups.items():
+            lines.append(
+                f"{name:<28}{g['cases']:>6}{g['scored']:>8}"
+                f"{_pct(g['top1_accuracy']):>8}{_pct(g['top3_accuracy']):>8}"
+            )
     return "\n".join(lines)

@@ -1,0 +1,207 @@
+"""The case evaluation: reading case files robustly, and the published case set."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from referral import evaluate, schema
+from referral.atlas import load_atlas
+from referral.evaluate import (
+    SPINE_REGIONS,
+    SPLITS,
+    EvaluationError,
+    evaluate_cases,
+    evaluate_file,
+    format_report,
+    load_cases,
+)
+from referral.matching import AtlasIndex
+from referral.regions import load_regions
+
+CASES_DIR = Path(__file__).parent / "cases"
+PUBLISHED = CASES_DIR / "published-cases.json"
+DEV = CASES_DIR / "dev-cases.json"
+GOOD_CASE: dict[str, Any] = {
+    "id": "ok",
+    "regions": ["left-groin"],
+    "accept_levels": ["L1"],
+    "expect_flags": [],
+}
+
+
+@cache
+def index() -> AtlasIndex:
+    return AtlasIndex(load_atlas(), load_regions())
+
+
+def write_cases(tmp_path: Path, cases: object) -> Path:
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps({"cases": cases}), encoding="utf-8")
+    return path
+
+
+# --- load_cases: every malformed file is one EvaluationError naming the problem ----------
+
+
+@pytest.mark.parametrize("bad_id", [None, ["a"], {"a": 1}, 3, "", "   "], ids=repr)
+def test_a_case_id_that_is_not_a_non_empty_string_is_rejected(tmp_path, bad_id) -> None:
+    path = write_cases(tmp_path, [{**GOOD_CASE, "id": bad_id}])
+    with pytest.raises(EvaluationError, match=r"case 1: 'id' must be a non-empty string"):
+        load_cases(path)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"regions": ["left-groin", 3]}, "'regions' must list strings"),
+        ({"regions": "left-groin"}, "'regions' must list strings"),
+        ({"accept_levels": [None]}, "'accept_levels' must list strings"),
+        ({"expect_flags": [{"code": "x"}]}, "'expect_flags' must list strings"),
+        ({"accept_levels": ["L6"]}, "'accept_levels' has unknown value 'L6'"),
+        ({"expect_flags": ["below-the-knee"]}, "'expect_flags' has unknown value"),
+        ({"split": "train"}, "'split' must be one of tuning, held-out"),
+        ({"spine_region": ["lumbar"]}, "'spine_region' must be one of cervical"),
+    ],
+)
+def test_malformed_case_fields_name_the_case_and_field(tmp_path, changes, message) -> None:
+    path = write_cases(tmp_path, [{**GOOD_CASE, **changes}])
+    with pytest.raises(EvaluationError) as err:
+        load_cases(path)
+    assert str(err.value).startswith(f"{path}: case 'ok'") and message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[]", "expected an object with a 'cases' list"),
+        ('{"cases": {}}', "expected an object with a 'cases' list"),
+        ('{"cases": [1]}', "case 1 is not an object"),
+        ('{"cases": [{"id": "x"}]}', "case 1 has no 'regions'"),
+        ("{", "not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_malformed_files_raise_one_clear_error(tmp_path, text, message) -> None:
+    path = tmp_path / "cases.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(EvaluationError, match=message):
+        load_cases(path)
+
+
+def test_duplicate_ids_undecodable_and_oversized_files_are_rejected(tmp_path, monkeypatch) -> None:
+    duplicate = write_cases(tmp_path, [GOOD_CASE, GOOD_CASE])
+    with pytest.raises(EvaluationError, match="case 2: duplicate id 'ok'"):
+        load_cases(duplicate)
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"cases": [], "about": "caf\xe9"}')
+    with pytest.raises(EvaluationError, match="not valid JSON"):
+        load_cases(latin)
+    monkeypatch.setattr(evaluate, "MAX_FILE_BYTES", 10)
+    with pytest.raises(EvaluationError, match="larger than 10 bytes"):
+        load_cases(duplicate)
+
+
+def test_a_long_id_is_shortened_in_messages(tmp_path) -> None:
+    path = write_cases(tmp_path, [{**GOOD_CASE, "id": "x" * 500, "regions": [1]}])
+    with pytest.raises(EvaluationError) as err:
+        load_cases(path)
+    assert "x" * 100 not in str(err.value) and "…" in str(err.value)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    case=st.dictionaries(
+        st.sampled_from(["id", "regions", "accept_levels", "expect_flags", "split", "x"]), JSON
+    )
+)
+def test_any_json_case_loads_or_raises_evaluation_error(tmp_path, case) -> None:
+    path = write_cases(tmp_path, [case])
+    try:
+        loaded = load_cases(path)
+    except EvaluationError:
+        return
+    assert loaded == [case]
+
+
+def test_an_unknown_region_names_the_case(tmp_path) -> None:
+    path = write_cases(tmp_path, [{**GOOD_CASE, "regions": ["left-grion"]}])
+    with pytest.raises(EvaluationError, match=r"case 'ok': unknown region 'left-grion'"):
+        evaluate_file(path, index())
+
+
+# --- the published case set ---------------------------------------------------------------
+
+
+def test_the_published_set_is_readable_and_complete() -> None:
+    cases = load_cases(PUBLISHED)
+    assert len(cases) >= 30
+    ids = set(load_regions().ids())
+    for case in cases:
+        assert set(case["regions"]) <= ids, case["id"]
+        assert case["regions"], case["id"]
+        for key in ("citation", "description", "confirmation", "encoding"):
+            assert isinstance(case.get(key), str) and case[key].strip(), (case["id"], key)
+        assert case["spine_region"] in SPINE_REGIONS and case["split"] in SPLITS
+        if case["spine_region"] != "contrast":
+            assert case["accept_levels"], case["id"]
+    assert {c["spine_region"] for c in cases} == set(SPINE_REGIONS)
+
+
+def test_splits_alternate_within_each_spine_region_in_file_order() -> None:
+    """The split was fixed before any result was seen: tuning, held-out, tuning, ..."""
+    position: Counter[str] = Counter()
+    for case in load_cases(PUBLISHED):
+        expected = SPLITS[position[case["spine_region"]] % 2]
+        assert case["split"] == expected, case["id"]
+        position[case["spine_region"]] += 1
+
+
+def test_the_published_set_runs_through_the_evaluation() -> None:
+    report = evaluate_file(PUBLISHED, index())
+    cases, summary = report["cases"], report["summary"]
+    assert summary["cases"] == len(load_cases(PUBLISHED)) == len(cases)
+    for result in cases:
+        assert len(result["top"]) == evaluate.TOP
+        assert all(t["level"] in schema.LEVELS and 0 <= t["score"] <= 1 for t in result["top"])
+    for key in ("by_spine_region", "by_split"):
+        groups = summary[key]
+        assert sum(g["cases"] for g in groups.values()) == summary["cases"]
+        for g in groups.values():
+            if g["scored"]:
+                assert g["top1_accuracy"] <= g["top3_accuracy"]
+    assert set(summary["by_split"]) == set(SPLITS)
+    assert list(summary["by_spine_region"]) == list(SPINE_REGIONS)
+
+
+def test_flags_that_the_drawing_alone_determines_are_raised() -> None:
+    """Below-knee and crosses-midline depend only on the drawing, not on the atlas."""
+    report = evaluate_file(PUBLISHED, index())
+    deterministic = {"below-knee", "crosses-midline"}
+    for result in report["cases"]:
+        expected = set(result["expect_flags"]) & deterministic
+        assert expected <= set(result["flags"]), result["id"]
+
+
+def test_the_report_shows_accuracy_by_region_and_split_only_when_cases_name_them() -> None:
+    published = format_report(evaluate_file(PUBLISHED, index()))
+    assert "by spine region" in published and "by split" in published
+    assert "thoracolumbar" in published and "held-out" in published
+    dev = format_report(evaluate_cases(load_cases(DEV), index()))
+    assert "6/6 cases pass" in dev and "by spine region" not in dev
