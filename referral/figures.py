@@ -432,7 +432,7 @@ def zone_description(row: Mapping[str, Any]) -> str:
     pathway = schema.PATHWAYS.get(row["pathway"], row["pathway"]).split(" (")[0]
     return (
         f"<b>{row['level']}</b> {pathway} · {row['ramus']} ramus · "
-        f"{kind}, {row['weight']} · {row['evidence']}"
+        f"{kind}, {row['weight']} · evidence: {row['evidence']}"
     )
 
 
@@ -465,9 +465,7 @@ def level_layer(
     view, width, size = base.view, lines(base.lecture), fonts(base.lecture)
     zones = _selected(atlas.level_zones(level), view, sides)
     courses = _selected(atlas.level_courses(level), view, sides)
-    joints = getattr(atlas, "joints", None)
-    if joints is not None:
-        joints = _selected(joints[joints["level"] == level], view, sides)
+    joints = _selected(atlas.level_joints(level), view, sides)
     table = atlas.pathways[atlas.pathways["level"] == level].set_index("pathway")
     colours = pathway_colours(table.index)
     compare = style == "compare"
@@ -536,9 +534,8 @@ def level_layer(
         drawn += [halo, {**course, **legend(pathway, row["ramus"])}, exit_marker]
         if course_labels:
             drawn.append(_course_label(row["nerve"], coords[-1], colour, size.label, meta))
-    if joints is not None:
-        drawn += _joint_traces(joints, level, colours, width, legend)
-    notes = _zone_notes(base, zones, compare)
+    drawn += _joint_traces(atlas, joints, level, colours, width)
+    notes = _zone_notes(atlas, base, zones, compare)
     return Layer(fills=tuple(fills), lines=tuple(drawn), notes=notes)
 
 
@@ -561,18 +558,23 @@ def _course_label(
     }
 
 
+def _sources(atlas: Atlas, ids: Sequence[str]) -> str:
+    """Readable source names, e.g. ``Konno et al. 2017; Aota 2016``."""
+    return "; ".join(atlas.source_label(sid) for sid in ids)
+
+
 def _joint_traces(
+    atlas: Atlas,
     joints: pd.DataFrame,
     level: str,
     colours: Mapping[str, str],
     width: Lines,
-    legend: Any,
 ) -> list[Trace]:
     """One diamond marker per joint whose stimulation maps the level's referral zones."""
     traces = []
     for row in joints.to_dict("records"):
         point = shapely.get_coordinates(row["geometry"]).mean(axis=0).round(DECIMALS)
-        name = str(row.get("joint") or row.get("name") or "joint")
+        name = f"{row['joint']} ({row['weight']}) · {_sources(atlas, row['source_ids'])}"
         traces.append(
             {
                 "type": "scatter",
@@ -593,12 +595,15 @@ def _joint_traces(
     return traces
 
 
-def _zone_notes(base: ViewBase, zones: pd.DataFrame, compare: bool) -> dict[int, tuple[str, ...]]:
-    """For every tap point inside a zone, the hover lines naming those zones."""
+def _zone_notes(
+    atlas: Atlas, base: ViewBase, zones: pd.DataFrame, compare: bool
+) -> dict[int, tuple[str, ...]]:
+    """For every tap point inside a zone, the hover lines naming those zones and sources."""
     notes: dict[int, list[str]] = {}
     x, y = base.points[:, 0], base.points[:, 1]
     for row in zones.to_dict("records"):
-        text = zone_description(row) + (" (compared)" if compare else "")
+        text = f"{zone_description(row)} · {_sources(atlas, row['source_ids'])}"
+        text += " (compared)" if compare else ""
         for i in np.flatnonzero(shapely.contains_xy(row["geometry"], x, y)).tolist():
             lines_here = notes.setdefault(i, [])
             if text not in lines_here:

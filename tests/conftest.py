@@ -140,8 +140,20 @@ def fake_atlas() -> Atlas:
             for p, r, n, _, _ in specs
         ]
     )
+    sources = pd.DataFrame(
+        [
+            {
+                "source_id": "maigne1989",
+                "kind": "article",
+                "authors": "Maigne JY, Lazareth JP, Guérin Surville H, Maigne R",
+                "title": "The lateral cutaneous branches of the dorsal rami of the thoraco-lumbar junction",
+                "journal": "Surg Radiol Anat",
+                "year": "1989",
+            }
+        ]
+    ).set_index("source_id")
     return Atlas(
-        pd.DataFrame(zone_rows), pd.DataFrame(course_rows), pathways, pd.DataFrame(), pd.DataFrame()
+        pd.DataFrame(zone_rows), pd.DataFrame(course_rows), pathways, sources, pd.DataFrame()
     )
 
 
