@@ -146,7 +146,10 @@ def fake_atlas() -> Atlas:
                 "source_id": "maigne1989",
                 "kind": "article",
                 "authors": "Maigne JY, Lazareth JP, Guérin Surville H, Maigne R",
-                "title": "The lateral cutaneous branches of the dorsal rami of the thoraco-lumbar junction",
+                "title": (
+                    "The lateral cutaneous branches of the dorsal rami of the thoraco-lumbar "
+                    "junction"
+                ),
                 "journal": "Surg Radiol Anat",
                 "year": "1989",
             }
