@@ -146,7 +146,7 @@ def lines(lecture: bool) -> Lines:
     return Lines(outline=2.0, border=0.8, course=2.8, zone=1.2, exit=10)
 
 
-def _rgba(hex_colour: str, alpha: float) -> str:
+def rgba(hex_colour: str, alpha: float) -> str:
     """Return ``rgba(r,g,b,alpha)`` for ``#RRGGBB``."""
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha:g})"
@@ -179,7 +179,7 @@ def pathway_colours(pathways: Iterable[str]) -> dict[str, str]:
     return colours
 
 
-def _rings(geom: BaseGeometry) -> tuple[list[float | int | None], list[float | int | None]]:
+def rings(geom: BaseGeometry) -> tuple[list[float | int | None], list[float | int | None]]:
     """Return x, y lists of every ring/line of ``geom`` separated by ``None`` (plotly gaps).
 
     Polygons are oriented (exterior counter-clockwise, holes clockwise) so plotly's
@@ -246,7 +246,7 @@ def _compact(values: np.ndarray) -> list[float | int]:
 
 def _lines_trace(geom: BaseGeometry, role: str, colour: str, width: float, **meta: Any) -> Trace:
     """A scatter trace drawing every ring or line of ``geom``, without hover."""
-    x, y = _rings(geom)
+    x, y = rings(geom)
     return {
         "type": "scatter",
         "x": x,
@@ -405,7 +405,7 @@ def drawing_layer(area: BaseGeometry | None, *, lecture: bool = False) -> Layer:
     trace = _lines_trace(area, "drawing", PAIN_EDGE, 3 if lecture else 2)
     trace.update(
         fill="toself",
-        fillcolor=_rgba(PAIN_COLOUR, 0.35),
+        fillcolor=rgba(PAIN_COLOUR, 0.35),
         fillpattern={"shape": "/", "fgcolor": PAIN_COLOUR, "size": 8, "solidity": 0.3},
         name="Pain drawing",
         legendgroup="drawing",
@@ -507,7 +507,7 @@ def level_layer(
             )
         else:
             zone["line"]["dash"] = "solid" if row["weight"] == "core" else "dot"
-            zone.update(fill="toself", fillcolor=_rgba(colour, ZONE_OPACITY[row["weight"]]))
+            zone.update(fill="toself", fillcolor=rgba(colour, ZONE_OPACITY[row["weight"]]))
         fills.append({**zone, **legend(row["pathway"], row["ramus"])})
 
     drawn: list[Trace] = []
@@ -551,7 +551,8 @@ def _course_label(
         "mode": "text",
         "text": [name],
         "textposition": "bottom center",
-        "textfont": {"size": size, "color": INK},
+        "textfont": {"size": size, "color": INK, "shadow": "1px 1px 2px white"},
+        "cliponaxis": False,
         "hoverinfo": "skip",
         "showlegend": False,
         "meta": {"role": "course-label", "colour": colour, **meta},
@@ -695,6 +696,8 @@ __all__ = [
     "level_layer",
     "lines",
     "pathway_colours",
+    "rgba",
+    "rings",
     "view_base",
     "x_range",
     "zone_description",

@@ -139,8 +139,8 @@ def _tables(data_dir: Path) -> _Tables:
 def guide_for(level: str, atlas: Atlas | None = None, data_dir: Path = schema.DATA_DIR) -> Guide:
     """Return the exam and block guide for ``level`` (``"C2"`` … ``"S3"``).
 
-    With ``atlas`` its sources and pathways are used; otherwise they are read from ``data_dir``. An unknown level raises
-    :class:`GuideError` naming the closest levels.
+    With ``atlas`` its sources and pathways are used; otherwise they are read from
+    ``data_dir``. An unknown level raises :class:`GuideError` naming the closest levels.
 
     >>> guide_for("T12").known
     True

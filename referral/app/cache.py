@@ -14,6 +14,7 @@ import streamlit as st
 from referral import figures
 from referral.atlas import Atlas, load_atlas
 from referral.body import Body, load_body
+from referral.dermatomes import Dermatomes, dermatome_layer, load_dermatomes
 from referral.matching import AtlasIndex
 from referral.regions import Regions, load_regions
 
@@ -74,3 +75,15 @@ def level_layer(
         style=style,
         course_labels=course_labels,
     )
+
+
+@st.cache_resource(show_spinner=False)
+def dermatomes() -> Dermatomes:
+    """The dermatome key points and schematic bands of every level."""
+    return load_dermatomes()
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def dermatome(view: str, level: str, sides: tuple[str, ...], lecture: bool) -> figures.Layer:
+    """A level's dermatome overlay for one view."""
+    return dermatome_layer(dermatomes(), base(view, lecture), level, sides=sides)

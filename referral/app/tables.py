@@ -1,7 +1,13 @@
-"""Pure helpers that turn atlas rows into the Markdown the pages show (no Streamlit here)."""
+"""Pure helpers that turn atlas rows into the Markdown the pages show (no Streamlit here).
+
+Text comes from the project's own data files, never from the user. Tables with colour
+swatches (:func:`pathway_table`, :func:`legend_markdown`) hold small inline HTML spans and
+are shown with ``unsafe_allow_html``; every data value in them is HTML-escaped (:func:`_cell`).
+"""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import TYPE_CHECKING
 
@@ -11,6 +17,8 @@ from referral import figures, schema
 
 if TYPE_CHECKING:
     from referral.atlas import Atlas
+    from referral.dermatomes import Dermatomes
+    from referral.guide import Guide
 
 _LEVEL = r"([CTLS])(\d{1,2})"
 #: "T11", "T12-L1", "T11-L2" (hyphen or en dash), "C2-3": a level or an inclusive range.
@@ -37,8 +45,20 @@ def levels_mentioned(text: str) -> set[str]:
 
 
 def _cell(value: object) -> str:
-    """A Markdown table cell: pipes escaped, newlines flattened."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """A Markdown table cell: HTML escaped, pipes escaped, newlines flattened.
+
+    >>> _cell("a|b <i>")
+    'a\\\\|b &lt;i&gt;'
+    """
+    return html.escape(str(value), quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+def swatch(colour: str, *, named: bool = True) -> str:
+    """An inline square of ``colour`` (a palette hex code) labelled with its name for screen
+    readers, followed by the name when ``named``."""
+    name = html.escape(figures.colour_name(colour))
+    square = f'<span style="color:{colour}" role="img" aria-label="{name}">&#9632;</span>'
+    return f"{square} {name}" if named else square
 
 
 def level_pathways(atlas: Atlas, level: str) -> pd.DataFrame:
@@ -52,8 +72,12 @@ def _ramus_order(value: str) -> object:
     return {"dorsal": "0", "ventral": "1"}.get(value, value)
 
 
+LINE_STYLE: dict[str, str] = {"dorsal": "solid line", "ventral": "dashed line"}
+
+
 def pathway_table(atlas: Atlas, level: str) -> str:
-    """Markdown table of ``level``'s pathways (colour, pathway, ramus, branch, nerve, ...)."""
+    """Markdown table of ``level``'s pathways: colour swatch and line, pathway, ramus, branch,
+    nerve, kind, evidence (HTML spans inside: show with ``unsafe_allow_html``)."""
     rows = level_pathways(atlas, level)
     if rows.empty:
         return f"No pathway is recorded for {level}."
@@ -63,17 +87,46 @@ def pathway_table(atlas: Atlas, level: str) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows.itertuples():
+        line = "joint marked ◆" if r.branch == "joint" else LINE_STYLE.get(r.ramus, "")
         cells = [
-            figures.colour_name(colours[r.pathway]),
-            schema.PATHWAYS.get(r.pathway, r.pathway),
-            f"{r.ramus} ramus",
-            r.branch,
-            r.nerve,
-            r.kind,
-            r.evidence,
+            _cell(schema.PATHWAYS.get(r.pathway, r.pathway)),
+            _cell(f"{r.ramus} ramus"),
+            _cell(r.branch),
+            _cell(r.nerve),
+            _cell(r.kind),
+            _cell(r.evidence),
         ]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append(f"| {swatch(colours[r.pathway])}, {line} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _short_name(pathway: str) -> str:
+    """A pathway's display label without its parenthesis: ``"Superior cluneal nerves"``."""
+    return schema.PATHWAYS.get(pathway, pathway).split(" (")[0]
+
+
+def legend_markdown(
+    atlas: Atlas, level: str, compare: str | None = None, dermatome: bool = False
+) -> str:
+    """The legend of the views, one line per level shown (its pathways' swatches, names and
+    rami), then the line styles, the compared level's hatching and the dermatome's marks
+    (inline HTML spans: show with ``unsafe_allow_html``)."""
+    lines = []
+    for shown, style in ((level, "filled"), (compare, "hatched ✕")):
+        if shown is None:
+            continue
+        rows = level_pathways(atlas, shown)
+        colours = figures.pathway_colours(rows["pathway"])
+        items = [
+            f"{swatch(colours[r.pathway], named=False)} {_cell(_short_name(r.pathway))} "
+            f"({_cell(r.ramus)})"
+            for r in rows.itertuples()
+        ]
+        lines.append(f"**{_cell(shown)}** {style}: " + " · ".join(items))
+    lines.append("Lines: solid = dorsal ramus, dashed = ventral; ● exit from the spine")
+    if dermatome:
+        lines.append(f"☆ key sensory point, dash-dot band: {_cell(level)} dermatome")
+    return "  \n".join(lines)
 
 
 def level_source_ids(atlas: Atlas, level: str) -> list[str]:
@@ -102,3 +155,37 @@ def conflicts_markdown(atlas: Atlas, level: str) -> str:
                 f"- **{_cell(r.topic)}**: {_cell(r.positions)} *Atlas rule:* {_cell(r.atlas_rule)}"
             )
     return "\n".join(items)
+
+
+def dermatome_markdown(derm: Dermatomes, level: str) -> str:
+    """What the dermatome drawing of ``level`` shows: its key point and how it was drawn."""
+    rows = derm.level_features(level, sides=("left",))
+    first = rows.iloc[0]
+    drawn = (
+        "a schematic band round the trunk through that point"
+        if derm.has_band(level)
+        else "the key point only (no band is drawn for this level)"
+    )
+    return (
+        f"**{_cell(level)} dermatome** — key sensory point (ISNCSCI): {_cell(first['key_point'])} "
+        f"Drawn: {drawn}. {_cell(first['note'])}"
+    ).strip()
+
+
+def guide_markdown(guide: Guide) -> str:
+    """The examination signs and block targets of a level as a Markdown list, or its note."""
+    if not guide.known:
+        return _cell(guide.note)
+    lines = []
+    for heading, items in (("Examination", guide.signs), ("Blocks and treatment", guide.targets)):
+        if not items:
+            continue
+        lines.append(f"**{heading}**")
+        for item in items:
+            cited = "; ".join(_cell(c) for c in item.citations)
+            lines.append(
+                f"- **{_cell(item.title)}** — {_cell(item.detail)} "
+                f"*Evidence:* {_cell(item.evidence)} *Sources:* {cited}"
+            )
+    lines.append(_cell(guide.note))
+    return "\n".join(lines)

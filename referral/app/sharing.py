@@ -1,0 +1,62 @@
+"""Keeping a page's link equal to its state, so any view can be shared (Streamlit edge).
+
+:func:`referral.app.links.apply_link` reads the link into the widgets once per visit;
+:func:`seed_defaults` gives every other widget its default through Session State (so
+widgets are created without ``default=``/``value=`` and never warn about both), and
+:func:`write_link` writes the widgets' values back after every run: a parameter at its
+default is left out, so a plain link stays plain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import streamlit as st
+
+from referral.app import links
+
+
+def widget_value(param: links.Param, text: str) -> object:
+    """The widget value of a canonical link value (booleans become ``bool``)."""
+    return text == "true" if param.parse is links.boolean else text
+
+
+def link_text(param: links.Param, value: object) -> str:
+    """The canonical link text of a widget value (``True`` → ``"true"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def seed_defaults(params: Sequence[links.Param]) -> None:
+    """Give each parameter's widget its default unless the link or the user set it."""
+    for param in params:
+        if param.key not in st.session_state:
+            st.session_state[param.key] = widget_value(param, param.default)
+
+
+def link_values(params: Sequence[links.Param], state: Mapping[str, object]) -> dict[str, str]:
+    """The query parameters describing ``state``: non-default values only, canonical text.
+
+    >>> p = [links.Param("level", links.LEVEL, "T12", ""), links.Param("on", links.boolean,
+    ...      "false", "")]
+    >>> link_values(p, {"level": "L1", "on": False})
+    {'level': 'L1'}
+    """
+    out = {}
+    for param in params:
+        text = link_text(param, state[param.key])
+        if text != param.default:
+            out[param.key] = text
+    return out
+
+
+def write_link(params: Sequence[links.Param]) -> None:
+    """Make the page's query parameters equal to the widgets' state (only ``params`` keys)."""
+    wanted = link_values(params, {p.key: st.session_state[p.key] for p in params})
+    for param in params:
+        current = st.query_params.get_all(param.key)
+        if param.key in wanted and current != [wanted[param.key]]:
+            st.query_params[param.key] = wanted[param.key]
+        elif param.key not in wanted and current:
+            del st.query_params[param.key]

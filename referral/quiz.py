@@ -1,0 +1,465 @@
+"""Quiz rounds generated from the atlas: pure, seeded, scored without Streamlit.
+
+A round is ``ROUND_SIZE`` questions drawn by :func:`make_round` from ``random.Random(seed)``,
+so one seed always gives the same round. Four kinds (``KINDS``):
+
+- ``which-level`` — a level's referral pattern is drawn (its zones only: no hover, no
+  labels); pick the level among four. Distractors are levels whose pattern in the drawn
+  view overlaps the answer's by less than ``DISTRACTOR_MAX_IOU`` (intersection over union
+  of the zones' area) and that lie ``DISTRACTOR_MIN_GAP`` or more levels away, so the
+  question has one defensible answer. A round asks about each level at most once while
+  unasked levels remain.
+- ``tap-level`` — "tap where T12 refers": the player marks regions of a view; the answer
+  is scored by :func:`score_tap` as precision = area(marked ∩ zones) / area(marked), and
+  passes at ``TAP_PASS`` or more. Only levels that one region can pass are asked.
+- ``which-ramus`` — one pathway's zones are drawn without its branch line (the line's
+  dash would give the ramus away); dorsal or ventral ramus?
+- ``dermatome-or-ramus`` — a trunk level's schematic dermatome band and its dorsal ramus
+  zones are drawn as neutral shapes A and B; which is which? Only levels whose dorsal
+  zones lie mostly outside the band (``DERMATOME_MAX_SHARED``) are asked.
+
+An answer is a token: the option's index for a choice, region ids joined by ``_`` for a
+tap. :func:`encode_answers` / :func:`decode_answers` turn a round's answers into the
+``answers`` query parameter and back, rejecting anything that does not fit the round.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from referral import figures, schema
+
+if TYPE_CHECKING:
+    from referral.atlas import Atlas
+    from referral.dermatomes import Dermatomes
+    from referral.regions import Regions
+
+Kind = Literal["which-level", "tap-level", "which-ramus", "dermatome-or-ramus"]
+KINDS: tuple[Kind, ...] = ("which-level", "tap-level", "which-ramus", "dermatome-or-ramus")
+#: Questions of each kind in a round of ten (shuffled by the seed).
+ROUND_MIX: Mapping[Kind, int] = {
+    "which-level": 3,
+    "tap-level": 3,
+    "which-ramus": 2,
+    "dermatome-or-ramus": 2,
+}
+ROUND_SIZE = sum(ROUND_MIX.values())
+SIDE: schema.Side = "left"
+DISTRACTOR_MAX_IOU = 0.5
+#: Distractors are at least this many levels from the answer (neighbours overlap by design).
+DISTRACTOR_MIN_GAP = 2
+TAP_PASS = 0.5
+#: A dermatome-or-ramus level's dorsal zones share less than this fraction with its band
+#: (T7-T12 on the shipped data: higher up the two overlap too much to tell apart).
+DERMATOME_MAX_SHARED = 0.3
+#: Neutral colours of shapes A and B in a dermatome-or-ramus question (Okabe-Ito).
+SHAPE_COLOURS: Mapping[str, str] = {"A": figures.PALETTE["blue"], "B": figures.PALETTE["orange"]}
+#: Distance of a shape's letter from the shape's outer edge (units).
+LABEL_GAP = 8.0
+MAX_SEED = 999_999
+_TOKEN = re.compile(r"^(\d|[a-z0-9-]+(_[a-z0-9-]+)*)$")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a round.
+
+    ``options`` and ``answer`` (an option) are set for choice kinds; a tap question has no
+    options and is scored against ``level``'s zones in ``view``. ``pathway`` names the
+    pathway a which-ramus question draws; ``dermatome_is`` says which shape ("A" or "B") is
+    the dermatome in a dermatome-or-ramus question. ``reasons`` are plain sentences shown
+    with the feedback, ``source_ids`` the sources behind them.
+    """
+
+    number: int
+    kind: Kind
+    prompt: str
+    level: str
+    view: str
+    options: tuple[str, ...] = ()
+    answer: str = ""
+    pathway: str = ""
+    dermatome_is: str = ""
+    reasons: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TapScore:
+    """Precision (share of the marked area inside the level's zones) and whether it passes."""
+
+    precision: float
+    passed: bool
+
+
+def pathway_label(pathway: str) -> str:
+    """Short display name of a pathway: ``"Superior cluneal nerves"``."""
+    return schema.PATHWAYS.get(pathway, pathway.replace("-", " ").capitalize()).split(" (")[0]
+
+
+def level_area(atlas: Atlas, level: str, view: str, pathway: str | None = None) -> BaseGeometry:
+    """Union of ``level``'s zones (one pathway when given) in ``view`` on the quiz side."""
+    zones = atlas.level_zones(level, view=view, side=SIDE)
+    if pathway is not None:
+        zones = zones[zones["pathway"] == pathway]
+    return shapely.union_all(zones["geometry"].to_numpy())
+
+
+def best_view(atlas: Atlas, level: str, pathway: str | None = None) -> str:
+    """The drawn view (patient's left) where ``level``'s zones cover the most area."""
+    views = ("posterior", "anterior", f"{SIDE}-lateral")
+    return max(views, key=lambda v: (level_area(atlas, level, v, pathway).area, -views.index(v)))
+
+
+def _iou(a: BaseGeometry, b: BaseGeometry) -> float:
+    union = a.union(b).area
+    return a.intersection(b).area / union if union else 0.0
+
+
+def _pathway_reasons(atlas: Atlas, level: str, pathways: Sequence[str] | None = None) -> list[str]:
+    rows = atlas.pathways[atlas.pathways["level"] == level]
+    if pathways is not None:
+        rows = rows[rows["pathway"].isin(pathways)]
+    return [
+        f"{level} · {pathway_label(r.pathway)}: {r.ramus} ramus, {r.nerve} "
+        f"({r.kind}, evidence: {r.evidence}). {r.note}".strip()
+        for r in rows.itertuples()
+    ]
+
+
+def _pathway_sources(atlas: Atlas, level: str, pathways: Sequence[str] | None = None) -> tuple:
+    rows = atlas.pathways[atlas.pathways["level"] == level]
+    if pathways is not None:
+        rows = rows[rows["pathway"].isin(pathways)]
+    ids: dict[str, None] = {}
+    for source_ids in rows["source_ids"]:
+        ids.update(dict.fromkeys(source_ids))
+    return tuple(ids)
+
+
+def _fresh(levels: Sequence[str], used: set[str], rng: random.Random) -> str:
+    """A level not asked about yet in this round (any level once all have been)."""
+    unused = [lv for lv in levels if lv not in used] or list(levels)
+    level = rng.choice(unused)
+    used.add(level)
+    return level
+
+
+def _which_level(atlas: Atlas, rng: random.Random, number: int, used: set[str]) -> Question:
+    levels = atlas.levels()
+    level = _fresh(levels, used, rng)
+    view = best_view(atlas, level)
+    area = level_area(atlas, level, view)
+    distinct = [
+        lv
+        for lv in levels
+        if abs(schema.LEVEL_INDEX[lv] - schema.LEVEL_INDEX[level]) >= DISTRACTOR_MIN_GAP
+        and _iou(area, level_area(atlas, lv, view)) < DISTRACTOR_MAX_IOU
+    ]
+    distractors = rng.sample(distinct, 3)
+    options = tuple(sorted([level, *distractors], key=schema.LEVEL_INDEX.__getitem__))
+    return Question(
+        number=number,
+        kind="which-level",
+        prompt=f"This pain pattern ({schema.VIEW_LABELS[view].lower()} view, patient's left) "
+        "— which spinal level does it come from?",
+        level=level,
+        view=view,
+        options=options,
+        answer=level,
+        reasons=tuple(_pathway_reasons(atlas, level)),
+        source_ids=_pathway_sources(atlas, level),
+    )
+
+
+def answerable_by_tap(atlas: Atlas, regions: Regions, level: str, view: str) -> bool:
+    """Whether one region of ``view`` alone passes a tap question on ``level``."""
+    zones = level_area(atlas, level, view)
+    return any(
+        geom.intersection(zones).area >= TAP_PASS * geom.area
+        for geom in regions.in_view(view).values()
+    )
+
+
+def _tap_level(
+    atlas: Atlas, regions: Regions, rng: random.Random, number: int, used: set[str]
+) -> Question:
+    levels = [
+        lv for lv in atlas.levels() if answerable_by_tap(atlas, regions, lv, best_view(atlas, lv))
+    ]
+    level = _fresh(levels, used, rng)
+    view = best_view(atlas, level)
+    return Question(
+        number=number,
+        kind="tap-level",
+        prompt=f"Tap where {level} refers: mark the regions of the patient's left side "
+        f"({schema.VIEW_LABELS[view].lower()} view) where pain from {level} is felt.",
+        level=level,
+        view=view,
+        reasons=tuple(_pathway_reasons(atlas, level)),
+        source_ids=_pathway_sources(atlas, level),
+    )
+
+
+def _which_ramus(atlas: Atlas, rng: random.Random, number: int) -> Question:
+    ramus = rng.choice(schema.RAMI)
+    rows = atlas.pathways[atlas.pathways["ramus"] == ramus].sort_values(["level", "pathway"])
+    row = rows.iloc[rng.randrange(len(rows))]
+    level, pathway = str(row["level"]), str(row["pathway"])
+    view = best_view(atlas, level, pathway)
+    return Question(
+        number=number,
+        kind="which-ramus",
+        prompt=f"{level} · {pathway_label(pathway)}: the shaded zones show where it is felt. "
+        "Which ramus of the spinal nerve carries it?",
+        level=level,
+        view=view,
+        options=("dorsal ramus", "ventral ramus"),
+        answer=f"{ramus} ramus",
+        pathway=pathway,
+        reasons=tuple(_pathway_reasons(atlas, level, [pathway])),
+        source_ids=_pathway_sources(atlas, level, [pathway]),
+    )
+
+
+def _dermatome_or_ramus(
+    atlas: Atlas, derm: Dermatomes, rng: random.Random, number: int, used: set[str]
+) -> Question:
+    levels = [lv for lv in atlas.levels() if _band_apart(atlas, derm, lv)]
+    level = _fresh(levels, used, rng)
+    dermatome_is = rng.choice(("A", "B"))
+    ramus_is = "B" if dermatome_is == "A" else "A"
+    options = (
+        "A is the dermatome, B the dorsal ramus territory",
+        "B is the dermatome, A the dorsal ramus territory",
+    )
+    band = derm.level_features(level, "posterior", (SIDE,))
+    band_sources = tuple(dict.fromkeys(s for ids in band["source_ids"] for s in ids))
+    dorsal = atlas.pathways[
+        (atlas.pathways["level"] == level) & (atlas.pathways["ramus"] == "dorsal")
+    ]["pathway"].tolist()
+    reasons = (
+        f"Shape {dermatome_is} is the {level} dermatome: a band round the trunk from the "
+        f"{level} spinous process to its key sensory point in front (schematic, drawn through "
+        "the ISNCSCI key point). A root (radicular) lesion follows this band.",
+        f"Shape {ramus_is} is where the {level} dorsal ramus sends pain: on the back only, and "
+        "lower than the band, because the lower thoracic dorsal rami run down before they "
+        "reach the skin.",
+        *_pathway_reasons(atlas, level, dorsal),
+    )
+    return Question(
+        number=number,
+        kind="dermatome-or-ramus",
+        prompt=f"Both shapes belong to the {level} spinal nerve (posterior view, patient's left). "
+        "Which is its dermatome, and which its dorsal ramus territory?",
+        level=level,
+        view="posterior",
+        options=options,
+        answer=options[0] if dermatome_is == "A" else options[1],
+        dermatome_is=dermatome_is,
+        reasons=reasons,
+        source_ids=tuple(dict.fromkeys([*band_sources, *_pathway_sources(atlas, level, dorsal)])),
+    )
+
+
+def _band_apart(atlas: Atlas, derm: Dermatomes, level: str) -> bool:
+    """Whether ``level`` has a band and dorsal zones mostly outside it (posterior view)."""
+    if not derm.has_band(level):
+        return False
+    dorsal = _dorsal_area(atlas, level, "posterior")
+    if dorsal.is_empty:
+        return False
+    band = derm.level_features(level, "posterior", (SIDE,))
+    band_area = shapely.union_all(band[band["kind"] == "band"]["geometry"].to_numpy())
+    return dorsal.intersection(band_area).area < DERMATOME_MAX_SHARED * dorsal.area
+
+
+def _dorsal_area(atlas: Atlas, level: str, view: str) -> BaseGeometry:
+    zones = atlas.level_zones(level, view=view, side=SIDE)
+    return shapely.union_all(zones[zones["ramus"] == "dorsal"]["geometry"].to_numpy())
+
+
+def make_round(atlas: Atlas, derm: Dermatomes, regions: Regions, seed: int) -> tuple[Question, ...]:
+    """The ``ROUND_SIZE`` questions of round ``seed`` (the same seed gives the same round).
+
+    >>> from referral.atlas import load_atlas
+    >>> from referral.dermatomes import load_dermatomes
+    >>> from referral.regions import load_regions
+    >>> atlas, derm, regions = load_atlas(), load_dermatomes(), load_regions()
+    >>> make_round(atlas, derm, regions, 7) == make_round(atlas, derm, regions, 7)
+    True
+    >>> len(make_round(atlas, derm, regions, 7))
+    10
+    """
+    rng = random.Random(seed)
+    kinds = [kind for kind, count in ROUND_MIX.items() for _ in range(count)]
+    rng.shuffle(kinds)
+    questions = []
+    used: set[str] = set()
+    for number, kind in enumerate(kinds, start=1):
+        if kind == "which-level":
+            questions.append(_which_level(atlas, rng, number, used))
+        elif kind == "tap-level":
+            questions.append(_tap_level(atlas, regions, rng, number, used))
+        elif kind == "which-ramus":
+            questions.append(_which_ramus(atlas, rng, number))
+        else:
+            questions.append(_dermatome_or_ramus(atlas, derm, rng, number, used))
+    return tuple(questions)
+
+
+def score_tap(
+    question: Question, region_ids: Sequence[str], atlas: Atlas, regions: Regions
+) -> TapScore:
+    """Score marked regions against the question's level: precision and pass/fail.
+
+    precision = area(∪ marked ∩ ∪ zones) / area(∪ marked), in the question's view; no
+    regions marked scores 0.
+    """
+    shapes = regions.in_view(question.view)
+    marked = shapely.union_all([shapes[r] for r in region_ids if r in shapes])
+    if marked.is_empty or marked.area == 0:
+        return TapScore(0.0, False)
+    zones = level_area(atlas, question.level, question.view)
+    precision = marked.intersection(zones).area / marked.area
+    return TapScore(round(precision, 3), precision >= TAP_PASS)
+
+
+def is_correct(question: Question, token: str, atlas: Atlas, regions: Regions) -> bool:
+    """Whether the answer ``token`` (see :func:`encode_answers`) is right."""
+    if question.kind == "tap-level":
+        return score_tap(question, tap_regions(token), atlas, regions).passed
+    return token.isdigit() and question.options[int(token)] == question.answer
+
+
+def tap_regions(token: str) -> list[str]:
+    """Region ids of a tap answer token (``"left-groin_left-pubic"``)."""
+    return [r for r in token.split("_") if r]
+
+
+def tap_token(region_ids: Sequence[str]) -> str:
+    """The answer token of marked regions (sorted, so equal sets give equal tokens)."""
+    return "_".join(sorted(set(region_ids)))
+
+
+def encode_answers(tokens: Sequence[str]) -> str:
+    """The ``answers`` query value: tokens joined by ``.``.
+
+    >>> encode_answers(["2", "left-groin_left-pubic", "0"])
+    '2.left-groin_left-pubic.0'
+    """
+    return ".".join(tokens)
+
+
+def decode_answers(
+    text: str, questions: Sequence[Question], regions: Regions
+) -> tuple[str, ...] | None:
+    """The answer tokens in ``text`` if they fit ``questions``, else ``None``.
+
+    A choice token must be an option's index; a tap token must name regions of the
+    question's view. There can be no more tokens than questions.
+    """
+    if not text:
+        return ()
+    tokens = text.split(".")
+    if len(tokens) > len(questions):
+        return None
+    for token, question in zip(tokens, questions, strict=False):
+        if not _TOKEN.match(token):
+            return None
+        if question.kind == "tap-level":
+            shapes = regions.in_view(question.view)
+            if token.isdigit() or not all(r in shapes for r in tap_regions(token)):
+                return None
+        elif not token.isdigit() or int(token) >= len(question.options):
+            return None
+    return tuple(tokens)
+
+
+def blind(layer: figures.Layer, pathway: str | None = None) -> figures.Layer:
+    """``layer`` with nothing that gives the answer away: zone fills only (one pathway when
+    given), no hover text, no notes, no legend."""
+    fills = tuple(
+        {**t, "hoverinfo": "skip", "showlegend": False}
+        for t in layer.fills
+        if pathway is None or (t.get("meta") or {}).get("pathway") == pathway
+    )
+    return figures.Layer(fills=fills)
+
+
+def shapes_layer(shapes: Mapping[str, BaseGeometry], *, lecture: bool = False) -> figures.Layer:
+    """Neutral labelled shapes (``"A"``, ``"B"``): fill, solid edge, and the letter beside the
+    shape on the side away from the midline (``LABEL_GAP`` units out), level with its
+    centroid, so the two letters never cover the shapes or each other."""
+    width = figures.lines(lecture)
+    size = figures.fonts(lecture)
+    fills, labels = [], []
+    for name, geom in shapes.items():
+        colour = SHAPE_COLOURS[name]
+        xs, ys = figures.rings(geom)
+        fills.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "fill": "toself",
+                "fillcolor": figures.rgba(colour, 0.45),
+                "line": {"color": colour, "width": width.zone + 1},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "meta": {"role": "quiz-shape", "shape": name},
+            }
+        )
+        minx, _, maxx, _ = geom.bounds
+        outer = minx if abs(minx) > abs(maxx) else maxx  # the side away from the midline
+        side = -1.0 if outer < 0 else 1.0
+        labels.append(
+            {
+                "type": "scatter",
+                "x": [round(outer + side * LABEL_GAP, 1)],
+                "y": [round(geom.centroid.y, 1)],
+                "mode": "text",
+                "textposition": "middle left" if side < 0 else "middle right",
+                "text": [f"<b>{name}</b>"],
+                "textfont": {"size": size.title + 6, "color": figures.INK},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "meta": {"role": "quiz-label", "shape": name},
+            }
+        )
+    return figures.Layer(fills=tuple(fills), lines=tuple(labels))
+
+
+def dermatome_or_ramus_shapes(
+    question: Question, atlas: Atlas, derm: Dermatomes
+) -> dict[str, BaseGeometry]:
+    """Shapes A and B of a dermatome-or-ramus question (band and dorsal ramus zones)."""
+    band = derm.level_features(question.level, question.view, (SIDE,))
+    band_area = shapely.union_all(band[band["kind"] == "band"]["geometry"].to_numpy())
+    dorsal = _dorsal_area(atlas, question.level, question.view)
+    ramus_is = "B" if question.dermatome_is == "A" else "A"
+    return dict(sorted({question.dermatome_is: band_area, ramus_is: dorsal}.items()))
+
+
+def citations(source_ids: Sequence[str], atlas: Atlas, derm: Dermatomes) -> list[str]:
+    """Readable citations of ``source_ids`` from the atlas's or the dermatomes' sources."""
+    out = []
+    for sid in source_ids:
+        if sid in atlas.sources.index:
+            out += atlas.citations((sid,))
+        else:
+            out += derm.citations((sid,))
+    return out
+
+
+def clamp_seed(value: int) -> int:
+    """A seed in ``[0, MAX_SEED]`` (the next round after the last wraps to 0)."""
+    return value % (MAX_SEED + 1)
