@@ -23,5 +23,6 @@ st.navigation(
             st.Page(PAGES / "explore.py", title="Explore levels", url_path="explore"),
             st.Page(PAGES / "quiz.py", title="Quiz", url_path="quiz"),
         ],
-    }
+    },
+    position="top",  # the pages' own sidebars stay free for controls
 ).run()

@@ -96,10 +96,18 @@ INK = "#1A1A1A"
 #: Decimal places of coordinates in the figure JSON: whole units (1.7 mm) are finer than a
 #: screen pixel at any size the views are shown, and keep each figure about a third smaller.
 DECIMALS = 0
-#: Units between tap/hover lattice points (2.4 cm): about 600-850 points per view.
-TAP_SPACING = 14
-#: The tap lattice as WebGL markers: a redraw of thousands of SVG markers takes seconds.
-TAP_TRACE_TYPE = "scattergl"
+#: Units between tap/hover lattice points (3.1 cm; ≈ 9 px on a 520 px view): about 350-500
+#: points per view. A click anywhere in a region lies within ``HOVER_DISTANCE`` px of one.
+TAP_SPACING = 18
+#: The tap lattice is SVG ``scatter``, not ``scattergl``: Streamlit re-creates a chart whose
+#: figure changed, and every re-created WebGL chart takes a new WebGL context until Chromium
+#: drops the oldest ("Too many active WebGL contexts") and a view goes blank.
+TAP_TRACE_TYPE = "scatter"
+#: Marker size in px, below the lattice spacing on screen: SVG hover counts every marker
+#: under the pointer as distance 0 and takes the first, so markers must not overlap.
+TAP_MARKER = {False: 6, True: 8}
+#: Pixels within which plotly reports the nearest point for a hover or a click.
+HOVER_DISTANCE = 12
 Y_RANGE = (-10.0, 1010.0)  # feet at 0, vertex at 1000
 X_PAD = 30.0  # room beside the outline for the corner labels
 
@@ -212,7 +220,7 @@ def lattice(geom: BaseGeometry, spacing: float = TAP_SPACING) -> np.ndarray:
     inside it (``point_on_surface``).
 
     >>> from shapely.geometry import box
-    >>> lattice(box(1, 1, 29, 19)).tolist()
+    >>> lattice(box(1, 1, 29, 19), spacing=10).tolist()
     [[10.0, 10.0], [20.0, 10.0]]
     >>> lattice(box(1, 1, 3, 3)).tolist()
     [[2.0, 2.0]]
@@ -357,7 +365,7 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
         },
         "hoverlabel": {"font": {"size": size.hover}, "bgcolor": "white", "bordercolor": INK},
         "hovermode": "closest",
-        "hoverdistance": 10,
+        "hoverdistance": HOVER_DISTANCE,
         "dragmode": False,
         "annotations": _header(view, xs, size),
         "xaxis": {"range": list(xs), "visible": False, "fixedrange": True},
@@ -448,6 +456,7 @@ def level_layer(
     sides: Sequence[str] = schema.SIDES,
     style: Style = "primary",
     course_labels: bool = False,
+    detail: bool = True,
 ) -> Layer:
     """One level's zones, branch courses and joints in ``base``'s view.
 
@@ -458,7 +467,9 @@ def level_layer(
     spine (a marker) into the zones: solid for a dorsal ramus, dashed for a ventral one, on a
     white halo; ``course_labels`` writes the nerve's name at the course's end. Joint-referral
     pathways have no course: the joint is marked instead (``atlas.joints``, when present).
-    One legend entry per (level, pathway) names the ramus.
+    One legend entry per (level, pathway) names the ramus. The hover of every tap point in a
+    zone names the zone's level and pathway; with ``detail`` also its ramus, kind, weight,
+    evidence and sources (without, each changed figure is about a third smaller).
     """
     if level not in schema.LEVEL_INDEX:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(schema.LEVELS)}")
@@ -535,7 +546,7 @@ def level_layer(
         if course_labels:
             drawn.append(_course_label(row["nerve"], coords[-1], colour, size.label, meta))
     drawn += _joint_traces(atlas, joints, level, colours, width)
-    notes = _zone_notes(atlas, base, zones, compare)
+    notes = _zone_notes(atlas, base, zones, compare, detail)
     return Layer(fills=tuple(fills), lines=tuple(drawn), notes=notes)
 
 
@@ -597,13 +608,17 @@ def _joint_traces(
 
 
 def _zone_notes(
-    atlas: Atlas, base: ViewBase, zones: pd.DataFrame, compare: bool
+    atlas: Atlas, base: ViewBase, zones: pd.DataFrame, compare: bool, detail: bool
 ) -> dict[int, tuple[str, ...]]:
-    """For every tap point inside a zone, the hover lines naming those zones and sources."""
+    """For every tap point inside a zone, the hover lines naming those zones (and sources)."""
     notes: dict[int, list[str]] = {}
     x, y = base.points[:, 0], base.points[:, 1]
     for row in zones.to_dict("records"):
-        text = f"{zone_description(row)} · {_sources(atlas, row['source_ids'])}"
+        if detail:
+            text = f"{zone_description(row)} · {_sources(atlas, row['source_ids'])}"
+        else:
+            pathway = schema.PATHWAYS.get(row["pathway"], row["pathway"]).split(" (")[0]
+            text = f"<b>{row['level']}</b> {pathway}"
         text += " (compared)" if compare else ""
         for i in np.flatnonzero(shapely.contains_xy(row["geometry"], x, y)).tolist():
             lines_here = notes.setdefault(i, [])
@@ -663,13 +678,12 @@ def _tap_trace(base: ViewBase, layers: Sequence[Layer]) -> Trace:
         f"<b>{label}</b>" + "".join(f"<br>{n}" for n in notes.get(i, ()))
         for i, label in enumerate(base.point_label)
     ]
-    size = 16 if base.lecture else 12
     return {
         "type": TAP_TRACE_TYPE,
         "x": _compact(base.points[:, 0]),
         "y": _compact(base.points[:, 1]),
         "mode": "markers",
-        "marker": {"size": size, "opacity": 0, "color": INK},
+        "marker": {"size": TAP_MARKER[base.lecture], "opacity": 0, "color": INK},
         "selected": {"marker": {"opacity": 0}},
         "unselected": {"marker": {"opacity": 0}},
         "customdata": list(base.point_region),

@@ -91,7 +91,7 @@ def test_base_is_a_handful_of_traces(bases, view):
 def test_tap_points_lie_inside_their_region(bases, fake_regions, view):
     trace = tap(figures.compose(bases[view], tool="tap"))
     shapes = fake_regions.in_view(view)
-    assert trace["type"] == "scattergl" and trace["marker"]["opacity"] == 0
+    assert trace["type"] == figures.TAP_TRACE_TYPE and trace["marker"]["opacity"] == 0
     assert set(trace["customdata"]) == set(shapes)
     for rid, geom in shapes.items():
         mine = [i for i, r in enumerate(trace["customdata"]) if r == rid]
@@ -361,3 +361,10 @@ def test_real_figure_stays_small(real):
     size = len(json.dumps(fig))
     assert size < 150_000
     assert len(fig["data"]) < 40
+
+
+@pytest.mark.parametrize("lecture", [False, True])
+def test_tap_markers_do_not_overlap_on_a_480px_plot(lecture):
+    """SVG hover takes the first marker under the pointer: neighbours must not overlap."""
+    spacing_px = figures.TAP_SPACING * 480 / (figures.Y_RANGE[1] - figures.Y_RANGE[0])
+    assert figures.TAP_MARKER[lecture] < spacing_px < figures.HOVER_DISTANCE * 2**0.5

@@ -65,6 +65,7 @@ def level_layer(
     lecture: bool,
     style: figures.Style = "primary",
     course_labels: bool = False,
+    detail: bool = True,
 ) -> figures.Layer:
     """A level's overlay for one view (zones, courses, joints, hover notes)."""
     return figures.level_layer(
@@ -74,6 +75,7 @@ def level_layer(
         sides=sides,
         style=style,
         course_labels=course_labels,
+        detail=detail,
     )
 
 

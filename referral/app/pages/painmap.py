@@ -1,0 +1,474 @@
+"""Pain map: mark where it hurts on four views; see which levels and branches explain it.
+
+State lives in ``st.session_state`` and in the page link (query parameter ``drawing``, the
+drawing's compact text form); nothing is stored on the server. Every edit goes through one
+:class:`referral.selection.History`, so Undo reverts taps, lassos, the regions list,
+uploads and pasted codes alike. The ranking is written before the charts, so it reaches
+the browser first; a chart's figure is rebuilt only when what it shows changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+import plotly.graph_objects as go
+import shapely
+import streamlit as st
+
+from referral import figures, report, schema
+from referral.app import cache, links, results
+from referral.drawing import Drawing, DrawingError
+from referral.guide import guide_for
+from referral.matching import Ranking, rank_levels
+from referral.selection import TOOLS, History, Tool, edit, read_drawing_text
+
+if TYPE_CHECKING:
+    from streamlit.elements.lib.column_types import ColumnConfig
+
+#: Height of each view (px): the four views and the toolbar fit a 1440 x 900 screen.
+CHART_HEIGHT = 520
+#: Largest drawing file accepted (bytes); an export of the largest drawing is far smaller.
+MAX_UPLOAD_BYTES = 1_000_000
+#: Characters of a file's or a code's own text quoted back in a message.
+QUOTED_CHARS = 120
+NOT_RATED = "not rated"
+LINK = "drawing"
+CHART_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["zoom2d", "pan2d", "select2d", "autoScale2d", "resetScale2d"],
+}
+
+HISTORY, LINK_SEEN, NOTICES, FIGURES = "pm-history", "pm-link", "pm-notices", "pm-figures"
+#: Generation of the widgets that mirror the drawing (regions list, intensity): bumped when
+#: the drawing changes any other way, so those widgets are created afresh with the new
+#: value. Setting their state instead races with the browser, which may send a stale value
+#: (e.g. with the empty selection a chart reports when it is redrawn) and undo the change.
+GENERATION = "pm-generation"
+
+
+def history() -> History:
+    """The session's drawing history (created empty on first use)."""
+    if HISTORY not in st.session_state:
+        st.session_state[HISTORY] = History()
+    return st.session_state[HISTORY]
+
+
+def drawing() -> Drawing:
+    """The current drawing."""
+    return history().current
+
+
+def commit(new: Drawing, *, mirrored: bool = False) -> None:
+    """Make ``new`` current (undoable); see :func:`replace_history`."""
+    replace_history(history().commit(new), mirrored=mirrored)
+
+
+def replace_history(new: History, *, mirrored: bool = False) -> None:
+    """Make ``new`` the session's history and drop the notices about earlier input.
+
+    ``mirrored``: the change came from a widget that mirrors the drawing and already shows
+    it; otherwise, if the drawing changed, those widgets get a new generation.
+    """
+    if new.current != drawing() and not mirrored:
+        st.session_state[GENERATION] = generation() + 1
+    st.session_state[HISTORY] = new
+    st.session_state[NOTICES] = []
+
+
+def generation() -> int:
+    """The current generation of the widgets that mirror the drawing."""
+    return int(st.session_state.get(GENERATION, 0))
+
+
+def notify(message: str, quoted: Sequence[str] = ()) -> None:
+    """Keep a warning to show until the next edit: the page's words as Markdown, then
+    ``quoted`` (text from a link, file or code) as plain text only."""
+    shown = [links.shorten(q, QUOTED_CHARS) for q in quoted]
+    st.session_state.setdefault(NOTICES, []).append((message, shown))
+
+
+# -- callbacks (run before the script, in the order the user acted) ------------------------
+
+
+def on_chart(view: schema.View) -> None:
+    """Apply the selection the chart of ``view`` just reported, with the current tool."""
+    event = st.session_state.get(f"chart-{view}")
+    tool: Tool = st.session_state.get("tool") or "tap"
+    result = edit(drawing(), event, tool, view, cache.regions())
+    commit(result.drawing)
+    if result.problems:
+        notify("Part of that lasso could not be used; the rest was applied.", result.problems)
+
+
+def on_regions(key: str) -> None:
+    """Make the tapped regions equal to the regions list (the keyboard way to tap)."""
+    chosen = set(st.session_state.get(key) or ())
+    current = drawing()
+    added, removed = chosen - current.regions, current.regions - chosen
+    commit(current.without_regions(removed).with_regions(added, cache.regions()), mirrored=True)
+
+
+def on_rate(rid: str, key: str) -> None:
+    """Rate region ``rid`` with the intensity widget ``key`` (or remove its rating)."""
+    value = st.session_state.get(key)
+    rating = None if value in (None, NOT_RATED) else int(str(value))
+    try:
+        commit(drawing().with_intensity(rid, rating, cache.regions()), mirrored=True)
+    except DrawingError as exc:
+        notify("That rating could not be kept.", [str(exc)])
+
+
+def on_undo() -> None:
+    """Go back to the drawing before the last change."""
+    replace_history(history().undo())
+
+
+def on_clear() -> None:
+    """Start again with nothing drawn (undoable)."""
+    commit(Drawing())
+
+
+def on_upload() -> None:
+    """Replace the drawing by an uploaded GeoJSON export; on any problem keep it and say why."""
+    upload = st.session_state.get("upload")
+    if upload is None:
+        return
+    name = links.shorten(upload.name, 60)
+    try:
+        raw = upload.getvalue()
+        if len(raw) > MAX_UPLOAD_BYTES:
+            raise DrawingError(f"the file is {len(raw):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}")
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DrawingError(f"not a JSON text ({exc})") from None
+        new = Drawing.from_geojson(data, cache.regions())
+    except DrawingError as exc:
+        notify(
+            "That file could not be read as a drawing; the drawing is unchanged.", [name, str(exc)]
+        )
+        return
+    commit(new)
+
+
+def on_codes() -> None:
+    """Replace the drawing by pasted CHOIR or REDCap codes; on a bad code keep it and say why."""
+    text = st.session_state.get("codes") or ""
+    if not text.strip():
+        return
+    try:
+        new = Drawing.from_codes(text, cache.regions())
+    except DrawingError as exc:
+        notify("Those codes could not be read; the drawing is unchanged.", [text, str(exc)])
+        return
+    commit(new)
+
+
+# -- the link ------------------------------------------------------------------------------
+
+
+def read_link() -> None:
+    """Load the drawing from the link when the link changed from outside the page (a new
+    visit, reload, back/forward, an edited address); keep what can be read of a bad one."""
+    given = st.query_params.get_all(LINK)
+    raw = given[-1] if given else None
+    if raw is None or raw == st.session_state.get(LINK_SEEN):
+        return  # unchanged, or absent (returning from another page keeps the drawing)
+    result = read_drawing_text(raw, cache.regions())
+    commit(result.drawing)
+    st.session_state[LINK_SEEN] = raw
+    if len(given) > 1:
+        notify(f"The link gives **{LINK}** {len(given)} times; using the last one.")
+    if result.problems:
+        notify(
+            "The link's drawing could not be read in full (was it cut short or edited?); "
+            "showing what could be read.",
+            [f"From the link: {raw}", *result.problems],
+        )
+
+
+def write_link(current: Drawing) -> None:
+    """Keep the link equal to the drawing (no parameter for an empty drawing)."""
+    text = None if current.is_empty else current.to_text()
+    given = st.query_params.get_all(LINK)
+    if given != ([text] if text else []):
+        if text is None:
+            del st.query_params[LINK]
+        else:
+            st.query_params[LINK] = text
+    st.session_state[LINK_SEEN] = text
+
+
+def show_notices() -> None:
+    for message, quoted in st.session_state.get(NOTICES, []):
+        st.warning(message, icon="⚠️")
+        for line in quoted:
+            st.text(line)
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+def show_ranking(ranking: Ranking, current: Drawing) -> None:
+    """The ranked levels as text lines (in the container keyed ``ranking``) and the flags."""
+    with st.container(key="ranking"):
+        st.subheader("Best-matching levels")
+        lines = results.ranking_lines(ranking)
+        if current.is_empty:
+            st.info("Mark where it hurts: tap regions on the views, or outline an area.")
+        elif not lines:
+            st.info("No level's zones reach the drawing.")
+        else:
+            st.markdown("  \n".join(lines))
+    st.caption(f"{cache.text('disclaimer').strip()} {report.TOP3_ACCURACY}")
+    for flag in ranking.flags:
+        if flag.code != "empty":
+            st.warning(flag.message, icon="⚠️")
+
+
+def show_table(ranking: Ranking) -> None:
+    """Score, explained share and best pathway coverage of the ranked levels, as bars."""
+    frame = results.ranking_frame(ranking)
+    if frame.empty:
+        return
+
+    def bar(label: str, help_text: str, top: float, number: str) -> ColumnConfig:
+        return st.column_config.ProgressColumn(
+            label, help=help_text, min_value=0.0, max_value=top, format=number, width="small"
+        )
+
+    st.dataframe(
+        frame.drop(columns="Best pathway"),
+        hide_index=True,
+        column_config={
+            "Level": st.column_config.TextColumn("Level", width="small"),
+            "Score": bar("Score", "How well the level explains the drawing", 1, "%.2f"),
+            "Explained": bar("Explained", "Share of the drawing in the level's zones", 100, "%d%%"),
+            "Coverage": bar(
+                "Coverage", "Share of the level's best pathway territory drawn", 100, "%d%%"
+            ),
+        },
+    )
+
+
+def show_explanation(ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
+    """Reasons in plain words and the sources for the levels drawn on the map."""
+    atlas = cache.atlas()
+    for level, _ in shown:
+        st.markdown(f"**Why {level}**")
+        reasons = ranking.reasons(level)
+        st.markdown("\n".join(f"- {results.escape_markdown(reason)}" for reason in reasons))
+    for level, _ in shown:
+        with st.expander(f"From match to examination: {level}"):
+            st.markdown(results.guide_markdown(guide_for(level, atlas)))
+    if shown:
+        with st.expander("Sources"):
+            citations = atlas.citations(results.source_ids(atlas, [lv for lv, _ in shown]))
+            st.markdown(results.citations_markdown(citations))
+
+
+# -- the map ------------------------------------------------------------------------------
+
+
+def chart_figure(
+    view: str,
+    tool: Tool,
+    area: shapely.Geometry | None,
+    shown: tuple[tuple[str, figures.Style], ...],
+    sides: tuple[str, ...],
+) -> go.Figure:
+    """The view's figure, rebuilt only when its drawing, levels, sides or tool changed."""
+    mode: Literal["tap", "lasso"] = "tap" if tool == "tap" else "lasso"
+    key = (mode, None if area is None else shapely.to_wkb(area), shown, sides)
+    memo: dict[str, tuple[object, go.Figure]] = st.session_state.setdefault(FIGURES, {})
+    if view in memo and memo[view][0] == key:
+        return memo[view][1]
+    layers = [figures.drawing_layer(area)]
+    layers += [
+        cache.level_layer(view, lv, sides, False, style, detail=False) for lv, style in shown
+    ]
+    spec = figures.compose(
+        cache.base(view, False),
+        layers,
+        tool=mode,
+        height=CHART_HEIGHT,
+    )
+    figure = go.Figure(spec)
+    memo[view] = (key, figure)
+    return figure
+
+
+def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
+    """The toolbar and the four views, each in a container keyed ``map-<view>``."""
+    bar = st.columns([5, 1.3, 1.3, 3], vertical_alignment="bottom")
+    tool: Tool = bar[0].segmented_control(
+        "Tool",
+        options=list(TOOLS),
+        format_func=TOOLS.__getitem__,
+        default="tap",
+        required=True,
+        key="tool",
+    )
+    bar[1].button("Undo", key="undo", on_click=on_undo, disabled=not history().can_undo)
+    bar[2].button("Clear", key="clear", on_click=on_clear, disabled=current.is_empty)
+    with bar[3].popover("How to mark"):
+        st.markdown(cache.text("painmap"))
+    shapes = current.shapes(cache.regions())
+    sides = results.painful_sides(ranking) or schema.SIDES
+    widths = [figures.x_range(cache.body(), view) for view in schema.VIEWS]
+    columns = st.columns([x1 - x0 for x0, x1 in widths], gap="small")
+    selection_mode: tuple[Literal["points", "lasso"]] = ("points",) if tool == "tap" else ("lasso",)
+    for column, view in zip(columns, schema.VIEWS, strict=True):
+        figure = chart_figure(view, tool, shapes.get(view), tuple(shown), sides)
+        with column.container(key=f"map-{view}"):
+            st.plotly_chart(
+                figure,
+                key=f"chart-{view}",
+                on_select=functools.partial(on_chart, view),
+                selection_mode=selection_mode,
+                config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"pain-map-{view}"}},
+                theme=None,
+            )
+    if shown:
+        st.markdown(results.legend_markdown(cache.atlas(), shown))
+        st.caption(
+            "Vermillion, hatched: the pain drawing. Solid lines: dorsal ramus branches; "
+            "dashed: ventral ramus. A dot marks where a branch leaves the spine."
+        )
+
+
+def show_regions(current: Drawing) -> None:
+    """The keyboard way: the tapped regions as a list, and an optional intensity per region."""
+    regions = cache.regions()
+    key = f"regions-{generation()}"
+    st.multiselect(
+        "Marked regions",
+        options=regions.ids(),
+        default=sorted(current.regions),
+        format_func=lambda rid: regions.region(rid).label,
+        key=key,
+        on_change=on_regions,
+        args=(key,),
+        placeholder="Type a region's name, e.g. left groin",
+    )
+    painful = sorted(current.painful_regions(regions))
+    if not painful:
+        return
+    row = st.columns([2, 3], vertical_alignment="bottom")
+    rid = row[0].selectbox(
+        "Rate a painful region (optional)",
+        options=painful,
+        format_func=lambda r: regions.region(r).label,
+        key="rate-region",
+    )
+    if rid is None:
+        return
+    key = f"rate-value-{generation()}-{rid}"
+    row[1].select_slider(
+        "Intensity, 0 (none) to 10 (worst)",
+        options=[NOT_RATED, *range(11)],
+        value=current.intensity.get(rid, NOT_RATED),
+        key=key,
+        on_change=on_rate,
+        args=(rid, key),
+        help="A rated region's painful skin counts (intensity + 1) / 11 in matching; "
+        "an unrated one counts fully.",
+    )
+
+
+def show_ways_in() -> None:
+    """Upload a GeoJSON drawing, or paste CHOIR / REDCap codes."""
+    with st.expander("Open a drawing or paste codes"):
+        st.markdown(cache.text("painmap-ways-in"))
+        st.file_uploader(
+            "Drawing file (GeoJSON)",
+            type=["geojson", "json"],
+            key="upload",
+            on_change=on_upload,
+            max_upload_size=1,
+        )
+        with st.form("codes-form", border=False):
+            st.text_input("CHOIR or REDCap codes", key="codes", placeholder="218, 223 or b18, b23")
+            st.form_submit_button("Use these codes", on_click=on_codes, key="use-codes")
+
+
+def show_downloads(current: Drawing, ranking: Ranking) -> None:
+    """Downloads made on click, in the browser's session: drawing, ranking, summary."""
+    st.markdown("**Keep and share**")
+    st.caption(cache.text("painmap-keep"))
+    row = st.columns(3)
+    row[0].download_button(
+        "Drawing (GeoJSON)",
+        data=lambda: json.dumps(current.to_geojson()),
+        file_name="pain-drawing.geojson",
+        mime="application/geo+json",
+        key="download-drawing",
+        on_click="ignore",
+        disabled=current.is_empty,
+    )
+    row[1].download_button(
+        "Ranking (CSV)",
+        data=lambda: results.ranking_csv(ranking),
+        file_name="pain-ranking.csv",
+        mime="text/csv",
+        key="download-ranking",
+        on_click="ignore",
+        disabled=current.is_empty,
+    )
+    row[2].download_button(
+        "Printable summary (HTML)",
+        data=lambda: summary(current, ranking),
+        file_name="pain-summary.html",
+        mime="text/html",
+        key="download-summary",
+        on_click="ignore",
+        disabled=current.is_empty,
+    )
+
+
+def summary(current: Drawing, ranking: Ranking) -> str:
+    """The one-page summary of :mod:`referral.report` for this drawing, dated now."""
+    atlas = cache.atlas()
+    top = list(results.ranked(ranking, report.TOP)["level"])
+    return report.summary_html(
+        current,
+        ranking,
+        cache.body(),
+        cache.regions(),
+        citations=atlas.citations(results.source_ids(atlas, top)),
+        disclaimer=cache.text("disclaimer").strip(),
+        created=dt.datetime.now().astimezone(),
+    )
+
+
+# -- the page -----------------------------------------------------------------------------
+
+read_link()
+current = drawing()
+ranking = rank_levels(current, cache.index())
+write_link(current)
+
+maps, side = st.columns([37, 13], gap="medium")
+with side:
+    show_ranking(ranking, current)
+    show = st.segmented_control(
+        "Show on the map",
+        options=list(results.SHOW),
+        format_func=results.SHOW.__getitem__,
+        default="best",
+        required=True,
+        key="show",
+    )
+    shown = results.shown_levels(ranking, show)
+    show_table(ranking)
+    show_explanation(ranking, shown)
+with maps:
+    show_notices()
+    show_map(current, ranking, shown)
+    show_regions(current)
+    show_ways_in()
+    show_downloads(current, ranking)

@@ -1,0 +1,191 @@
+"""Pure helpers that turn a ranking into what the Pain map page shows (no Streamlit here).
+
+Only level names, numbers and the atlas's own words go into Markdown; nothing a user
+typed or uploaded does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+from referral import figures, schema
+from referral.app import tables
+
+if TYPE_CHECKING:
+    from referral.atlas import Atlas
+    from referral.guide import Guide
+    from referral.matching import Ranking
+
+Show = Literal["best", "runner-up", "both"]
+#: What the map can show over the drawing, with the control's labels.
+SHOW: dict[Show, str] = {"best": "Best match", "runner-up": "Runner-up", "both": "Both"}
+#: Levels listed in the ranking's text and table.
+LISTED = 5
+TABLED = 10
+
+
+def ranked(ranking: Ranking, n: int) -> pd.DataFrame:
+    """The first ``n`` rows of the ranking with a positive score (none for an empty drawing)."""
+    table = ranking.table
+    return table[table["score"] > 0].head(n).reset_index(drop=True)
+
+
+def ranking_lines(ranking: Ranking, n: int = LISTED) -> list[str]:
+    """One Markdown line per ranked level, ``1\\. **T12** — score 0.65 · explains 94 %``.
+
+    The number's dot is escaped so Markdown keeps ``1. T12`` as text instead of a list
+    (whose numbers a browser does not count as text).
+    """
+    return [
+        f"{i}\\. **{row.level}** — score {row.score:.2f} · explains {row.explained:.0%}"
+        for i, row in enumerate(ranked(ranking, n).itertuples(index=False), start=1)
+    ]
+
+
+def best_coverage(ranking: Ranking, level: str) -> float:
+    """The largest share of one of ``level``'s pathway territories that is drawn."""
+    return max((p["coverage"] for p in ranking.pathways(level)), default=0.0)
+
+
+def pathway_label(pathway: str) -> str:
+    """The pathway's display name without its parenthesis (``Superior cluneal nerves``)."""
+    return schema.PATHWAYS.get(pathway, pathway.replace("-", " ").capitalize()).split(" (")[0]
+
+
+def ranking_frame(ranking: Ranking, n: int = TABLED) -> pd.DataFrame:
+    """The table beside the map: level, score (0-1), explained share and best pathway
+    coverage (in %, whole numbers), and the best pathway's name."""
+    rows = ranked(ranking, n)
+    coverage = [best_coverage(ranking, lv) for lv in rows["level"]]
+    return pd.DataFrame(
+        {
+            "Level": rows["level"],
+            "Score": rows["score"],
+            "Explained": (rows["explained"] * 100).round(),
+            "Coverage": (pd.Series(coverage, dtype=float) * 100).round(),
+            "Best pathway": [pathway_label(p) if p else "" for p in rows["best_pathway"]],
+        }
+    )
+
+
+def ranking_csv(ranking: Ranking) -> str:
+    """Every level as CSV: rank, level, score, explained, explained by core zones, best
+    pathway and its coverage (shares in [0, 1], 3 decimals), then the flags as comments."""
+    table = ranking.table
+    frame = pd.DataFrame(
+        {
+            "rank": range(1, len(table) + 1),
+            "level": table["level"],
+            "score": table["score"].round(3),
+            "explained": table["explained"].round(3),
+            "explained_core": table["explained_core"].round(3),
+            "best_pathway": table["best_pathway"],
+            "best_pathway_coverage": [
+                round(best_coverage(ranking, lv), 3) for lv in table["level"]
+            ],
+        }
+    )
+    flags = "".join(f"# flag {f.code}: {f.message}\n" for f in ranking.flags)
+    return frame.to_csv(index=False, lineterminator="\n") + flags
+
+
+def shown_levels(ranking: Ranking, show: Show) -> list[tuple[str, figures.Style]]:
+    """The levels drawn over the map with their style: the best match, the runner-up, or
+    both (the runner-up then hatched as ``compare``). Only levels with a positive score."""
+    levels: list[str] = list(ranked(ranking, 2)["level"])
+    styles: tuple[figures.Style, ...] = ("primary", "compare")
+    if show == "best":
+        return [(lv, styles[0]) for lv in levels[:1]]
+    if show == "runner-up":
+        return [(lv, styles[0]) for lv in levels[1:2]]
+    return list(zip(levels, styles, strict=False))
+
+
+def painful_sides(ranking: Ranking) -> tuple[str, ...]:
+    """The patient's sides that hold part of the drawing, in ``schema.SIDES`` order."""
+    sides = {schema.split_region_id(rid)[0] for rid in ranking.measure.region}
+    return tuple(side for side in schema.SIDES if side in sides)
+
+
+def legend_markdown(atlas: Atlas, levels: Sequence[tuple[str, figures.Style]]) -> str:
+    """Markdown lines naming each drawn pathway's colour, line and ramus, per shown level."""
+    lines = []
+    for level, style in levels:
+        rows = tables.level_pathways(atlas, level)
+        colours = figures.pathway_colours(rows["pathway"])
+        look = "hatched" if style == "compare" else "filled"
+        for row in rows.itertuples():
+            line = "solid line" if row.ramus == "dorsal" else "dashed line"
+            lines.append(
+                f"- **{level}** {figures.colour_name(colours[row.pathway])}, {look}, {line}: "
+                f"{pathway_label(row.pathway)} — {row.ramus} ramus"
+            )
+    return "\n".join(lines)
+
+
+def source_ids(atlas: Atlas, levels: Sequence[str]) -> list[str]:
+    """Source ids behind ``levels`` (pathways and zones), each once, in first-seen order."""
+    ids: dict[str, None] = {}
+    for level in levels:
+        ids.update(dict.fromkeys(tables.level_source_ids(atlas, level)))
+    return list(ids)
+
+
+def citations_markdown(citations: Sequence[str]) -> str:
+    """A numbered Markdown list of formatted citations, their text escaped."""
+    return "\n".join(f"{i}. {escape_markdown(c)}" for i, c in enumerate(citations, start=1))
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with every ASCII punctuation character backslash-escaped (CommonMark), so
+    Streamlit shows it literally: no emphasis, links, HTML, ``:shortcodes:`` or ``$math$``.
+
+    >>> print(escape_markdown("*a* <b>x</b> :red[y] $z$"))
+    \\*a\\* \\<b\\>x\\<\\/b\\> \\:red\\[y\\] \\$z\\$
+    """
+    return "".join(f"\\{ch}" if ch in _PUNCTUATION else ch for ch in text)
+
+
+_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def guide_markdown(guide: Guide) -> str:
+    """The guide's examination signs and block / treatment targets as Markdown (its text
+    escaped), each with what its evidence is and its numbered sources, then the note."""
+    sections = []
+    for heading, items in (("Examination", guide.signs), ("Blocks and treatment", guide.targets)):
+        if not items:
+            continue
+        lines = [f"**{heading}**"]
+        for item in items:
+            sources = "; ".join(escape_markdown(c) for c in item.citations)
+            lines.append(
+                f"- **{escape_markdown(item.title)}** — {escape_markdown(item.detail)}  \n"
+                f"  *Evidence:* {escape_markdown(item.evidence)}  \n"
+                f"  *Sources:* {sources}"
+            )
+        sections.append("\n".join(lines))
+    sections.append(f"*{escape_markdown(guide.note)}*")
+    return "\n\n".join(sections)
+
+
+__all__ = [
+    "SHOW",
+    "Show",
+    "best_coverage",
+    "citations_markdown",
+    "escape_markdown",
+    "guide_markdown",
+    "legend_markdown",
+    "painful_sides",
+    "pathway_label",
+    "ranked",
+    "ranking_csv",
+    "ranking_frame",
+    "ranking_lines",
+    "shown_levels",
+    "source_ids",
+]

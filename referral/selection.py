@@ -1,0 +1,263 @@
+"""The pain map's edits as pure functions: chart selections, undo, and reading a shared link.
+
+A plotly chart reports a selection as ``{"selection": {"points": [...], "lasso": [...]}}``
+(Streamlit's ``on_select`` event). :func:`apply_selection` turns one such event into a new
+:class:`~referral.drawing.Drawing`, according to the tool in use:
+
+- ``"tap"``: every region named by a point's ``customdata`` is toggled, once per event
+  (two points in one region toggle it once). Unknown ids and points without a region
+  (an exit marker, a joint) are ignored.
+- ``"outline"``: the area each lasso path encloses is added to the view
+  (:meth:`Drawing.with_outline`: self-crossings repaired, clipped to the view's frame).
+- ``"erase"``: the area each lasso path encloses is removed from the view
+  (:meth:`Drawing.without_outline`: part of a tapped region stays painful as an outline).
+
+An empty event (a second click on the same point deselects it; a double click clears)
+changes nothing. A lasso that cannot be used (fewer than 3 points, no area, too small) is
+skipped; :func:`edit` also says why. Nothing here raises on a malformed event.
+
+:class:`History` keeps the drawings an undo can return to. :func:`read_drawing_text` reads
+the drawing kept in the page link, keeping whatever parts of a tampered or truncated value
+can still be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from referral.drawing import MAX_TEXT_CHARS, TEXT_VERSION, Drawing, DrawingError
+from referral.regions import Regions
+from referral.schema import View
+
+Tool = Literal["tap", "outline", "erase"]
+#: The tools in the order the page offers them, with their labels (the first is the default).
+TOOLS: dict[Tool, str] = {"tap": "Tap regions", "outline": "Outline", "erase": "Erase"}
+#: Most drawings an undo can go back through.
+UNDO_LIMIT = 100
+#: Most problems reported for one link (the rest are counted, not listed).
+MAX_PROBLEMS = 5
+#: Most parts of a damaged link that are tried one by one.
+MAX_LINK_PARTS = 2_000
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The drawing after an event, and why any part of the event was not used."""
+
+    drawing: Drawing
+    problems: tuple[str, ...] = ()
+
+
+def _selection(event: Any) -> Mapping[str, Any]:
+    """The ``selection`` mapping of an event, or an empty one for anything malformed."""
+    if not isinstance(event, Mapping):
+        return {}
+    selection = event.get("selection")
+    return selection if isinstance(selection, Mapping) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    """``value`` as a list when it is a list or tuple, else empty."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def tapped_regions(event: Any, regions: Regions) -> list[str]:
+    """Known region ids named by the event's points, each once, in the order tapped.
+
+    A point's ``customdata`` is the region id, or a list whose first item is the id.
+
+    >>> from referral.regions import load_regions
+    >>> event = {"selection": {"points": [{"customdata": "left-groin"},
+    ...     {"customdata": ["left-groin"]}, {"customdata": "nowhere"}, {"x": 3}]}}
+    >>> tapped_regions(event, load_regions())
+    ['left-groin']
+    """
+    known = regions.table.index
+    found: dict[str, None] = {}
+    for point in _items(_selection(event).get("points")):
+        data = point.get("customdata") if isinstance(point, Mapping) else None
+        if isinstance(data, list | tuple):
+            data = data[0] if data else None
+        if isinstance(data, str) and data in known:
+            found[data] = None
+    return list(found)
+
+
+def lasso_paths(event: Any) -> list[np.ndarray]:
+    """Every lasso path of the event with at least 3 points, as an ``(n, 2)`` array.
+
+    Shorter or malformed paths (a click with the lasso tool) are left out; other unusable
+    paths are kept for :meth:`Drawing.with_outline` to say what is wrong with them.
+
+    >>> lasso_paths({"selection": {"lasso": [{"x": [0, 1, 1], "y": [0, 0, 1]}]}})[0].tolist()
+    [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]
+    """
+    paths = []
+    for lasso in _items(_selection(event).get("lasso")):
+        if not isinstance(lasso, Mapping):
+            continue
+        xs, ys = _items(lasso.get("x")), _items(lasso.get("y"))
+        if len(xs) != len(ys) or len(xs) < 3:
+            continue
+        try:
+            paths.append(np.column_stack([np.asarray(xs, float), np.asarray(ys, float)]))
+        except (TypeError, ValueError, OverflowError):
+            continue
+    return paths
+
+
+def edit(drawing: Drawing, event: Any, tool: Tool, view: View, regions: Regions) -> Edit:
+    """Apply one chart event made with ``tool`` on ``view`` (see the module docstring)."""
+    if tool == "tap":
+        tapped = tapped_regions(event, regions)
+        on = [rid for rid in tapped if rid not in drawing.regions]
+        off = [rid for rid in tapped if rid in drawing.regions]
+        result = drawing.without_regions(off) if off else drawing
+        return Edit(result.with_regions(on, regions) if on else result)
+    problems: list[str] = []
+    for path in lasso_paths(event):
+        try:
+            if tool == "outline":
+                drawing = drawing.with_outline(view, path)
+            elif tool == "erase":
+                drawing = drawing.without_outline(view, path, regions)
+        except DrawingError as exc:
+            problems.append(str(exc))
+    return Edit(drawing, tuple(problems))
+
+
+def apply_selection(
+    drawing: Drawing, event: Any, tool: Tool, view: View, regions: Regions
+) -> Drawing:
+    """The drawing after one chart event made with ``tool`` on ``view`` (:func:`edit`)."""
+    return edit(drawing, event, tool, view, regions).drawing
+
+
+@dataclass(frozen=True)
+class History:
+    """The current drawing and the drawings before it, most recent last (for Undo)."""
+
+    current: Drawing = field(default_factory=Drawing)
+    past: tuple[Drawing, ...] = ()
+
+    def commit(self, drawing: Drawing) -> History:
+        """Make ``drawing`` current; the old one becomes undoable (unless they are equal).
+        Only the last :data:`UNDO_LIMIT` drawings are kept."""
+        if drawing == self.current:
+            return self
+        return History(drawing, (*self.past, self.current)[-UNDO_LIMIT:])
+
+    def undo(self) -> History:
+        """Go back to the drawing before the current one (no change when there is none)."""
+        if not self.past:
+            return self
+        return History(self.past[-1], self.past[:-1])
+
+    @property
+    def can_undo(self) -> bool:
+        """True when there is a drawing to go back to."""
+        return bool(self.past)
+
+
+def read_drawing_text(text: str, regions: Regions) -> Edit:
+    """Read the drawing kept in a link (:meth:`Drawing.to_text`), forgivingly.
+
+    A value that reads whole gives its drawing and no problems. Otherwise every ``~`` part
+    is read on its own and the parts that can be read are kept: known region ids of an
+    ``r`` part, readable ratings of an ``i`` part (for regions still painful), and each
+    ``o`` polygon that reads as written. The problems say what was dropped (they may quote
+    the text: show them as plain text only).
+    """
+    if not text:
+        return Edit(Drawing())
+    try:
+        return Edit(Drawing.from_text(text, regions))
+    except DrawingError as exc:
+        whole = str(exc)
+    version, *parts = text.split("~")
+    if len(text) > MAX_TEXT_CHARS or version != TEXT_VERSION:
+        return Edit(Drawing(), (whole,))
+    problems: list[str] = []
+    if len(parts) > MAX_LINK_PARTS:
+        problems.append(f"only the first {MAX_LINK_PARTS} of {len(parts)} parts were read")
+    ids: list[str] = []
+    ratings: list[tuple[str, str]] = []
+    pieces: list[Drawing] = []
+    for number, part in enumerate(parts[:MAX_LINK_PARTS], start=1):
+        kind, _, rest = part.partition("_")
+        fields = [f for f in rest.split("_") if f]
+        if kind == "r":
+            ids += [rid for rid in fields if rid in regions.table.index]
+            unknown = [rid for rid in fields if rid not in regions.table.index]
+            problems += [f"part {number}: unknown region {_quote(rid)}" for rid in unknown]
+        elif kind == "i":
+            ratings += [(str(number), item) for item in fields]
+        else:
+            try:
+                pieces.append(Drawing.from_text(f"{TEXT_VERSION}~{part}", regions))
+            except DrawingError as exc:
+                reason = str(exc).removeprefix("drawing text part 1: ")
+                problems.append(f"part {number}: {reason}")
+    drawing, more = _assemble(ids, pieces, ratings, regions)
+    return Edit(drawing, _summarise([*problems, *more] or [whole]))
+
+
+def _assemble(
+    ids: Iterable[str],
+    pieces: Iterable[Drawing],
+    ratings: Iterable[tuple[str, str]],
+    regions: Regions,
+) -> tuple[Drawing, list[str]]:
+    """A drawing from what :func:`read_drawing_text` could read, and what did not fit."""
+    problems: list[str] = []
+    drawing = Drawing.from_regions(ids, regions)
+    for piece in pieces:
+        for view, area in piece.outlines.items():
+            try:
+                drawing = drawing.with_area(view, area)
+            except DrawingError as exc:
+                problems.append(str(exc))
+    for number, item in ratings:
+        rid, _, value = item.rpartition(".")
+        try:
+            if not (value.isascii() and value.isdigit()):
+                raise DrawingError(f"expected '<region>.<0-10>', got {_quote(item)}")
+            drawing = drawing.with_intensity(rid, int(value), regions)
+        except DrawingError as exc:
+            problems.append(f"part {number}: {exc}")
+    return drawing, problems
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    """``text`` in quotes, cut to ``limit`` characters with an ellipsis.
+
+    >>> _quote("abcdef", 4)
+    "'abc…'"
+    """
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _summarise(problems: list[str]) -> tuple[str, ...]:
+    """The first :data:`MAX_PROBLEMS` distinct problems, and how many more there were."""
+    unique = list(dict.fromkeys(problems))
+    if len(unique) <= MAX_PROBLEMS:
+        return tuple(unique)
+    rest = len(unique) - MAX_PROBLEMS
+    return (*unique[:MAX_PROBLEMS], f"… and {rest} more problem{'s' * (rest > 1)}")
+
+
+__all__ = [
+    "TOOLS",
+    "Edit",
+    "History",
+    "Tool",
+    "apply_selection",
+    "edit",
+    "lasso_paths",
+    "read_drawing_text",
+    "tapped_regions",
+]

@@ -1,0 +1,252 @@
+"""The Pain map in a real browser: taps, a lasso, erase, undo, reload, a tampered link and
+the downloads. Runs the app with ``streamlit run`` and drives Debian's Chromium.
+
+Screenshots go to ``docs/screenshots/`` (``painmap.png`` at 1440 x 900).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from referral.app.harness import ROOT
+from referral.regions import load_regions
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+VIEWPORT = {"width": 1440, "height": 900}
+CHARTS = '[class*="st-key-map-"] .js-plotly-plot'
+THORACOLUMBAR = {"T11", "T12", "L1", "L2"}
+TAPS = (
+    ("anterior", "left-groin"),
+    ("posterior", "left-iliac-crest"),
+    ("posterior", "left-upper-buttock"),
+    ("left-lateral", "left-trochanter"),
+)
+#: The four map charts are laid out and accept input with ``mode`` ("tap" or "lasso").
+READY = f"""mode => {{
+    const charts = [...document.querySelectorAll('{CHARTS}')];
+    return charts.length === 4 && charts.every(gd => gd._fullLayout && (mode === 'tap'
+        ? gd._fullLayout.clickmode === 'event+select' && gd._fullLayout.dragmode !== 'lasso'
+        : gd._fullLayout.dragmode === 'lasso'));
+}}"""
+RANKING = (
+    "() => { const b = document.querySelector('.st-key-ranking'); return b ? b.innerText : ''; }"
+)
+#: Page position of a tap point of ``region`` (the middle one) in the chart of ``view``.
+TAP_POINT = """([view, region]) => {
+    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
+    const taps = gd.data.filter(t => t.meta && t.meta.role === 'tap');
+    if (taps.length !== 1) throw new Error(`${taps.length} tap traces`);
+    const t = taps[0];
+    const ids = t.customdata.map(c => Array.isArray(c) ? c[0] : c);
+    const mine = ids.map((r, i) => r === region ? i : -1).filter(i => i >= 0);
+    const i = mine[Math.floor(mine.length / 2)];
+    const L = gd._fullLayout, box = gd.getBoundingClientRect();
+    return {x: box.left + L._size.l + L.xaxis.d2p(t.x[i]),
+            y: box.top + L._size.t + L.yaxis.d2p(t.y[i])};
+}"""
+#: Page positions of data points ``xs``, ``ys`` in the chart of ``view``.
+TO_PAGE = """([view, xs, ys]) => {
+    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
+    const L = gd._fullLayout, box = gd.getBoundingClientRect();
+    return xs.map((x, i) => ({x: box.left + L._size.l + L.xaxis.d2p(x),
+                              y: box.top + L._size.t + L.yaxis.d2p(ys[i])}));
+}"""
+#: A signature of what the four charts show (roles and sizes of their traces).
+SIGNATURE = f"""() => [...document.querySelectorAll('{CHARTS}')].map(gd => (gd.data || []).map(
+    t => ((t.meta && t.meta.role) || '') + (t.x ? t.x.length : 0)).join(',')).join('|')"""
+#: True once the four charts are laid out, differ from ``before`` and have not changed for
+#: ``QUIET_MS`` (a changed figure is a new chart element in Streamlit: it is re-created, and
+#: a tap before it is ready is lost).
+QUIET_MS = 400
+REDRAWN = f"""before => {{
+    const charts = [...document.querySelectorAll('{CHARTS}')];
+    if (charts.length !== 4 || !charts.every(gd => gd._fullLayout)) return false;
+    const sig = ({SIGNATURE})(), now = performance.now();
+    const w = window.__redrawn;
+    if (!w || w.sig !== sig) {{ window.__redrawn = {{sig, since: now}}; return false; }}
+    return sig !== before && now - w.since >= {QUIET_MS};
+}}"""
+DRAWING_TRACES = """view => {
+    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
+    return gd.data.filter(t => t.meta && t.meta.role === 'drawing').length;
+}"""
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A 1440 x 900 page; ``page.console`` collects the browser console's messages."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    page.console = []
+    page.on("console", lambda message: page.console.append(message.text))
+    yield page
+    context.close()
+
+
+def open_map(page: Any, url: str, mode: str = "tap") -> None:
+    page.goto(url)
+    page.wait_for_function(READY, arg=mode, timeout=60_000)
+    settle(page)
+
+
+def settle(page: Any) -> None:
+    """Wait until Streamlit has finished its run (no 'running' indicator)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+
+
+#: Whether the link's ``drawing`` is absent, equals or contains ``value`` (``location`` is
+#: read in the page: Playwright's ``page.url`` misses Streamlit's ``history.pushState``).
+LINK_IS = """([mode, value]) => {
+    const d = new URLSearchParams(location.search).get('drawing');
+    return mode === 'absent' ? d === null
+         : mode === 'equals' ? d === value
+         : d !== null && d.includes(value);
+}"""
+
+
+def drawing_param(page: Any) -> str | None:
+    """The link's ``drawing`` parameter as the page sees it."""
+    return page.evaluate("() => new URLSearchParams(location.search).get('drawing')")
+
+
+def act(page: Any, action: Any, mode: str, value: str = "") -> None:
+    """Do ``action``, then wait until the link's drawing is ``absent``, ``equals`` or
+    ``contains`` ``value`` and the four charts have been redrawn."""
+    before = page.evaluate(SIGNATURE)
+    action()
+    page.wait_for_function(LINK_IS, arg=[mode, value], timeout=30_000)
+    page.wait_for_function(REDRAWN, arg=before, polling=100, timeout=30_000)
+
+
+def ranked(page: Any) -> list[str]:
+    """Levels of the ranking's lines ``1. T12 …`` in order (checks the numbering)."""
+    lines = [ln.strip() for ln in page.evaluate(RANKING).splitlines() if ln.strip()[:1].isdigit()]
+    numbers = [ln.split(".", 1)[0] for ln in lines]
+    assert numbers == [str(i) for i in range(1, len(lines) + 1)], lines
+    return [ln.split(".", 1)[1].split()[0] for ln in lines]
+
+
+def choose_tool(page: Any, label: str, mode: str) -> None:
+    page.locator(".st-key-tool").get_by_text(label, exact=True).click()
+    page.wait_for_function(READY, arg=mode, timeout=30_000)
+    settle(page)
+
+
+def drag(page: Any, view: str, xs: list[float], ys: list[float]) -> None:
+    """Drag the mouse along a closed path given in ``view``'s data coordinates."""
+    points = page.evaluate(TO_PAGE, [view, xs, ys])
+    page.mouse.move(points[0]["x"], points[0]["y"])
+    page.mouse.down()
+    for p in points[1:]:
+        page.mouse.move(p["x"], p["y"], steps=2)
+    page.mouse.up()
+
+
+def circle(view: str, rid: str, radius: float, n: int = 36) -> tuple[list[float], list[float]]:
+    x, y = load_regions().label_point(view, rid)
+    angles = [2 * math.pi * k / n for k in range(n + 1)]
+    return [x + radius * math.cos(a) for a in angles], [y + radius * math.sin(a) for a in angles]
+
+
+def test_tapping_the_classic_pattern_ranks_a_thoracolumbar_level_first(page, app_url):
+    """Taps, then reload, back and forward: the link restores drawing and ranking."""
+    open_map(page, app_url)
+    for box in page.locator(CHARTS).all():  # the four views fit the screen unscrolled
+        b = box.bounding_box()
+        assert b and b["y"] >= 0 and b["y"] + b["height"] <= VIEWPORT["height"]
+        assert b["x"] >= 0 and b["x"] + b["width"] <= VIEWPORT["width"]
+    for view, region in TAPS:
+        point = page.evaluate(TAP_POINT, [view, region])
+        act(page, lambda point=point: page.mouse.click(point["x"], point["y"]), "contains", region)
+    assert set(drawing_param(page).split("~")[1].split("_")[1:]) == {r for _, r in TAPS}
+    levels = ranked(page)
+    assert levels[0] in THORACOLUMBAR
+    page.wait_for_function(READY, arg="tap")
+    assert page.evaluate(DRAWING_TRACES, "posterior") == 1
+    # Every redrawn chart is a new plotly element; a WebGL context per chart and redraw
+    # exhausts the browser's contexts and the oldest view goes blank.
+    assert not [m for m in page.console if "WebGL contexts" in m]
+    page.mouse.move(0, 0)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "painmap.png"))
+
+    text, link = page.evaluate(RANKING), drawing_param(page)
+    page.reload()
+    page.wait_for_function(READY, arg="tap", timeout=60_000)
+    page.wait_for_function(f"t => ({RANKING})() === t", arg=text, timeout=30_000)
+    assert drawing_param(page) == link
+
+    three = "1~r_" + "_".join(sorted(r for _, r in TAPS[:3]))
+    act(page, page.go_back, "equals", three)  # the browser's history holds every step
+    assert page.evaluate(RANKING) != text
+    act(page, page.go_forward, "equals", link)
+    assert page.evaluate(RANKING) == text
+
+
+def test_outline_erase_and_undo_with_the_lasso(page, app_url):
+    open_map(page, app_url)
+    choose_tool(page, "Outline", "lasso")
+    xs, ys = circle("posterior", "left-upper-buttock", 14)
+    act(page, lambda: drag(page, "posterior", xs, ys), "contains", "~o_p_")
+    outlined = drawing_param(page)
+    assert ranked(page)
+    assert page.evaluate(DRAWING_TRACES, "posterior") == 1
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(SCREENSHOTS / "painmap-outline.png"))
+
+    choose_tool(page, "Erase", "lasso")
+    xs, ys = circle("posterior", "left-upper-buttock", 40)
+    act(page, lambda: drag(page, "posterior", xs, ys), "absent")
+    assert ranked(page) == []
+    assert "Mark where it hurts" in page.evaluate(RANKING)
+
+    undo = page.locator(".st-key-undo").get_by_role("button")
+    act(page, undo.click, "equals", outlined)
+    assert ranked(page)
+
+
+def test_a_tampered_link_warns_and_keeps_what_it_can(page, app_url):
+    open_map(page, app_url + "/?drawing=1~r_left-groin_left-flan")
+    alert = page.get_by_text("could not be read in full")
+    assert alert.is_visible()
+    assert page.get_by_text("From the link: 1~r_left-groin_left-flan").is_visible()
+    assert drawing_param(page) == "1~r_left-groin"
+    assert ranked(page)
+
+
+def test_downloads_give_the_drawing_and_a_printable_summary(page, app_url, tmp_path):
+    text = "1~r_left-groin_left-iliac-crest_left-trochanter_left-upper-buttock"
+    open_map(page, f"{app_url}/?drawing={text}")
+    levels = ranked(page)
+    page.get_by_text("Keep and share").scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        page.locator(".st-key-download-drawing").get_by_role("button").click()
+    exported = json.loads(Path(info.value.path()).read_text())
+    regions = {f["properties"]["region"] for f in exported["features"]}
+    assert regions == set(text.split("~")[1].split("_")[1:])
+
+    with page.expect_download() as info:
+        page.locator(".st-key-download-summary").get_by_role("button").click()
+    summary = Path(info.value.path()).read_text()
+    assert info.value.suggested_filename == "pain-summary.html"
+    for level in levels[:3]:
+        assert f". {level} — score" in summary
+    assert "not a diagnosis" in summary and "<svg" in summary
+    for loader in ("<script", "<link", "src=", "url(", "@import"):  # self-contained
+        assert loader not in summary.lower()
+    saved = tmp_path / "summary.html"
+    saved.write_text(summary)
+    page.goto(saved.as_uri())
+    page.screenshot(path=str(SCREENSHOTS / "painmap-summary.png"), full_page=True)
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # prints on one page

@@ -1,0 +1,368 @@
+"""The Pain map page run headless through AppTest: widgets by key, figures by their JSON.
+
+Chart selections cannot be simulated here (tests/test_selection.py covers the handler and
+tests/test_browser_painmap.py the real clicks); everything else the page offers is driven.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from referral import report, schema
+from referral.app.harness import ROOT
+from referral.drawing import Drawing
+from referral.regions import load_regions
+
+PAGE = ROOT / "referral" / "app" / "pages" / "painmap.py"
+TIMEOUT = 30
+CLASSIC = ["left-groin", "left-iliac-crest", "left-trochanter", "left-upper-buttock"]
+CLASSIC_TEXT = "1~r_" + "_".join(sorted(CLASSIC))
+THORACOLUMBAR = {"T11", "T12", "L1", "L2"}
+LINE = re.compile(r"^(\d+)\\?\. \*\*([CTLS]\d{1,2})\*\*", re.MULTILINE)
+
+
+def run(**query: str) -> AppTest:
+    """Run the page once with ``query`` as its link's parameters."""
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def ranked(at: AppTest) -> list[str]:
+    """The levels of the ranking's text lines (``1. T12 …``), in order."""
+    for block in at.markdown:
+        found = LINE.findall(block.value)
+        if found:
+            assert [int(n) for n, _ in found] == list(range(1, len(found) + 1))
+            return [level for _, level in found]
+    return []
+
+
+def charts(at: AppTest) -> dict[str, dict[str, Any]]:
+    """Figure JSON of each map chart, by view."""
+    specs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    return {spec["layout"]["meta"]["view"]: spec for spec in specs}
+
+
+def roles(spec: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    return [t for t in spec["data"] if (t.get("meta") or {}).get("role") == role]
+
+
+def link(at: AppTest) -> str | None:
+    value = at.query_params.get("drawing")
+    return value[-1] if isinstance(value, list) else value
+
+
+def plain_texts(at: AppTest) -> list[str]:
+    return [t.value for t in at.text]
+
+
+def markdown_texts(at: AppTest) -> str:
+    parts = [*at.markdown, *at.caption, *at.subheader, *at.warning, *at.info]
+    return "\n".join(p.value for p in parts)
+
+
+def keyed(widgets: Any, prefix: str) -> Any:
+    """The one widget whose key starts with ``prefix`` (keys of widgets that mirror the
+    drawing carry a generation number: ``regions-3``)."""
+    (widget,) = [w for w in widgets if (w.key or "").startswith(prefix)]
+    return widget
+
+
+def marked(at: AppTest) -> Any:
+    """The regions list."""
+    return keyed(at.multiselect, "regions-")
+
+
+def rating(at: AppTest) -> Any:
+    """The intensity slider of the region picked for rating."""
+    return keyed(at.select_slider, "rate-value-")
+
+
+def keyed_containers(at: AppTest) -> dict[str, Any]:
+    """The page's containers by key (a keyed block's id ends in ``-<key>``)."""
+    found: dict[str, Any] = {}
+
+    def walk(node: Any) -> None:
+        block_id = getattr(getattr(node, "proto", None), "id", "")
+        if isinstance(block_id, str) and block_id.startswith("$$ID-"):
+            found[block_id.split("-", 2)[2]] = node
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def inner(node: Any, kind: str) -> list[Any]:
+    """Elements of type ``kind`` anywhere inside ``node``."""
+    found = [node] if getattr(node, "type", None) == kind else []
+    for child in getattr(node, "children", {}).values():
+        found += inner(child, kind)
+    return found
+
+
+def mark_classic(at: AppTest) -> AppTest:
+    marked(at).set_value(CLASSIC)
+    return ok(at.run())
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def test_empty_page_shows_four_views_and_says_what_it_is():
+    at = ok(run())
+    specs = charts(at)
+    assert list(specs) == list(schema.VIEWS)
+    for spec in specs.values():
+        assert len(roles(spec, "tap")) == 1
+        assert not roles(spec, "drawing") and not roles(spec, "zone")
+        assert spec["layout"]["clickmode"] == "event+select"
+    assert at.segmented_control(key="tool").value == "tap"
+    assert ranked(at) == []
+    text = markdown_texts(at)
+    assert "Mark where it hurts" in text
+    assert "not a diagnosis" in text
+    assert report.TOP3_ACCURACY in text
+    assert link(at) is None
+    assert not at.warning
+
+
+def test_each_chart_sits_in_its_keyed_container_and_the_ranking_in_its_own():
+    at = mark_classic(run())
+    boxes = keyed_containers(at)
+    for view in schema.VIEWS:
+        (chart,) = inner(boxes[f"map-{view}"], "plotly_chart")
+        assert json.loads(chart.proto.spec)["layout"]["meta"]["view"] == view
+    lines = [m.value for m in inner(boxes["ranking"], "markdown")]
+    assert LINE.findall("\n".join(lines))
+
+
+def test_marking_the_classic_pattern_ranks_a_thoracolumbar_level_first():
+    at = mark_classic(run())
+    levels = ranked(at)
+    assert levels[0] in THORACOLUMBAR
+    assert len(levels) == 5
+    assert link(at) == CLASSIC_TEXT
+    specs = charts(at)
+    assert roles(specs["posterior"], "drawing")
+    zones = roles(specs["posterior"], "zone")
+    assert zones and {z["meta"]["level"] for z in zones} == {levels[0]}
+    assert {z["meta"]["style"] for z in zones} == {"primary"}
+    assert f"Why {levels[0]}" in markdown_texts(at)
+
+
+def test_the_best_match_comes_with_its_examination_guide():
+    at = mark_classic(run())
+    best = ranked(at)[0]
+    (guide,) = [e for e in at.expander if e.label == f"From match to examination: {best}"]
+    text = "\n".join(m.value for m in guide.markdown)
+    assert "**Examination**" in text and "*Evidence:*" in text
+
+
+def test_runner_up_and_both_are_one_click_away():
+    at = mark_classic(run())
+    best, runner = ranked(at)[:2]
+    at.segmented_control(key="show").set_value("runner-up").run()
+    zones = roles(charts(ok(at))["posterior"], "zone")
+    assert {z["meta"]["level"] for z in zones} == {runner}
+    at.segmented_control(key="show").set_value("both").run()
+    zones = roles(charts(ok(at))["posterior"], "zone")
+    styles = {(z["meta"]["level"], z["meta"]["style"]) for z in zones}
+    assert styles == {(best, "primary"), (runner, "compare")}
+
+
+def test_zones_are_drawn_on_the_painful_side_only():
+    at = mark_classic(run())
+    anterior = charts(at)["anterior"]
+    xs = [x for z in roles(anterior, "zone") for x in z["x"] if x is not None]
+    assert xs and min(xs) >= 0 < max(xs)  # anterior view: the patient's left is at x > 0
+
+
+def test_undo_and_clear():
+    at = mark_classic(run())
+    marked(at).set_value(CLASSIC[:2]).run()
+    assert link(ok(at)) == "1~r_" + "_".join(CLASSIC[:2])
+    at.button(key="undo").click().run()
+    assert link(ok(at)) == CLASSIC_TEXT
+    assert marked(at).value == CLASSIC
+    at.button(key="clear").click().run()
+    assert link(ok(at)) is None
+    assert marked(at).value == []
+    at.button(key="undo").click().run()
+    assert link(ok(at)) == CLASSIC_TEXT
+
+
+def test_the_tool_switch_changes_how_the_charts_take_input():
+    at = ok(run())
+    at.segmented_control(key="tool").set_value("outline").run()
+    for spec in charts(ok(at)).values():
+        assert spec["layout"]["dragmode"] == "lasso"
+    at.segmented_control(key="tool").set_value("erase").run()
+    assert all(s["layout"]["dragmode"] == "lasso" for s in charts(ok(at)).values())
+    at.segmented_control(key="tool").set_value("tap").run()
+    assert all(s["layout"]["clickmode"] == "event+select" for s in charts(ok(at)).values())
+
+
+def test_rating_a_region_goes_into_the_link_and_can_be_undone():
+    at = mark_classic(run())
+    at.selectbox(key="rate-region").set_value("left-groin").run()
+    rating(at).set_value(7).run()
+    assert link(ok(at)) == CLASSIC_TEXT + "~i_left-groin.7"
+    rating(at).set_value("not rated").run()
+    assert link(ok(at)) == CLASSIC_TEXT
+
+
+# --- the link -----------------------------------------------------------------------------
+
+
+def test_a_link_restores_the_drawing_and_its_ranking():
+    tapped = mark_classic(run())
+    opened = ok(run(drawing=CLASSIC_TEXT))
+    assert marked(opened).value == CLASSIC
+    assert ranked(opened) == ranked(tapped)
+    assert not opened.warning
+
+
+def test_a_link_with_an_outline_restores_it_exactly():
+    regions = load_regions()
+    x, y = regions.label_point("posterior", "left-upper-buttock")
+    path = [(x - 10, y - 10), (x + 10, y - 10), (x + 10, y + 10), (x - 10, y + 10)]
+    drawing = Drawing.from_regions(["left-groin"], regions).with_outline("posterior", path)
+    at = ok(run(drawing=drawing.to_text()))
+    assert link(at) == drawing.to_text()
+    assert roles(charts(at)["posterior"], "drawing")
+    assert not at.warning
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        (CLASSIC_TEXT[:-9], CLASSIC[:3]),  # cut short inside the last id
+        ("1~r_left-groin_![x](http://example.com/p.png)", ["left-groin"]),
+        ("1~r_left-groin~o_zz_<b>1.2.3.4.5.6</b>", ["left-groin"]),
+        ("9~r_left-groin", []),
+    ],
+    ids=["truncated", "markdown-image", "html", "version"],
+)
+def test_a_tampered_link_warns_and_keeps_what_it_can(value, kept):
+    at = ok(run(drawing=value))
+    assert len(at.warning) == 1
+    assert "could not be read in full" in at.warning[0].value
+    assert marked(at).value == kept
+    quoted = plain_texts(at)
+    assert any(value[:40] in line for line in quoted)
+    assert value[4:30] not in markdown_texts(at)  # the link's own text only as plain text
+    expected = "1~r_" + "_".join(kept) if kept else None
+    assert link(at) == expected
+
+
+def test_the_warning_about_a_link_goes_once_the_drawing_is_edited():
+    at = ok(run(drawing="1~r_left-groin_nowhere"))
+    assert at.warning
+    marked(at).set_value(["left-groin", "left-flank"]).run()
+    assert not any("could not be read" in w.value for w in ok(at).warning)
+    assert not at.text
+
+
+def test_a_repeated_parameter_uses_the_last_value():
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    at.query_params["drawing"] = ["1~r_left-flank", CLASSIC_TEXT]
+    ok(at.run())
+    assert marked(at).value == CLASSIC
+    assert "2 times" in at.warning[0].value
+
+
+# --- other ways in ------------------------------------------------------------------------
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.file_uploader(key="upload").set_value((name, content, "application/geo+json"))
+    return ok(at.run())
+
+
+def test_uploading_an_exported_drawing_replaces_the_current_one():
+    regions = load_regions()
+    exported = Drawing.from_regions(CLASSIC, regions).to_geojson()
+    at = ok(run(drawing="1~r_right-flank"))
+    upload(at, "pain-drawing.geojson", json.dumps(exported).encode())
+    assert marked(at).value == CLASSIC
+    assert link(at) == CLASSIC_TEXT
+    assert not at.warning
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\xff\xfe not text", "JSON"),
+        (b"{not json", "JSON"),
+        (b'{"type": "Feature"}', "FeatureCollection"),
+        (
+            b'{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": null,'
+            b' "properties": {"kind": "region", "region": "left-elbo"}}]}',
+            "left-elbow",
+        ),
+    ],
+    ids=["binary", "broken-json", "not-a-collection", "unknown-region"],
+)
+def test_a_bad_file_leaves_the_drawing_and_says_why(content, reason):
+    at = ok(run(drawing=CLASSIC_TEXT))
+    name = "**bold** <i>name</i>.geojson"
+    upload(at, name, content)
+    assert marked(at).value == CLASSIC
+    assert link(at) == CLASSIC_TEXT
+    assert len(at.warning) == 1 and "drawing is unchanged" in at.warning[0].value
+    quoted = plain_texts(at)
+    assert name in quoted
+    assert any(reason in line for line in quoted)
+    assert "<i>name</i>" not in markdown_texts(at)
+
+
+def paste(at: AppTest, codes: str) -> AppTest:
+    at.text_input(key="codes").input(codes)
+    at.button(key="use-codes").click()
+    return ok(at.run())
+
+
+@pytest.mark.parametrize("codes", ["218, 223", "b18,b23", "218 B23"])
+def test_pasted_codes_replace_the_drawing(codes):
+    regions = load_regions()
+    expected = sorted(Drawing.from_choir([218, 223], regions).regions)
+    at = paste(ok(run(drawing="1~r_right-flank")), codes)
+    assert marked(at).value == expected
+    assert not at.warning
+    assert ranked(at)
+
+
+@pytest.mark.parametrize("codes", ["218, 999", "b18, zz", "218; [x](javascript:alert(1))"])
+def test_bad_codes_leave_the_drawing_and_say_why(codes):
+    at = paste(ok(run(drawing=CLASSIC_TEXT)), codes)
+    assert marked(at).value == CLASSIC
+    assert link(at) == CLASSIC_TEXT
+    assert len(at.warning) == 1 and "codes could not be read" in at.warning[0].value
+    assert codes in plain_texts(at)
+    assert "javascript" not in markdown_texts(at)
+
+
+# --- keep and share -----------------------------------------------------------------------
+
+
+def test_downloads_are_offered_once_something_is_drawn():
+    keys = ("download-drawing", "download-ranking", "download-summary")
+    at = ok(run())
+    assert all(at.get("download_button") for _ in keys)
+    buttons = {b.proto.label: b for b in at.get("download_button")}
+    assert len(buttons) == 3
+    assert all(b.proto.disabled for b in buttons.values())
+    drawn = mark_classic(run())
+    assert not any(b.proto.disabled for b in drawn.get("download_button"))
