@@ -33,13 +33,16 @@ test: $(VENV)/.installed-test /usr/bin/chromium
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy referral
 
 format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(VENV)/.installed-test
+# Core timings, then the app beside a one-button floor app in headless Chromium.
+bench: $(VENV)/.installed-test /usr/bin/chromium
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_browser.py
 
 validate: $(VENV)/.installed
 	$(PY) -m referral validate

@@ -1,16 +1,19 @@
 """Command line: ``python -m referral {regions,levels,match,validate,evaluate}``.
 
-Bad input exits with status 2 and one line on stderr, never a traceback.
+Bad input exits with status 2 and one line on stderr, never a traceback. Output cut short
+by its reader (``| head``) ends the command quietly with status 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
 
 from referral import schema
 from referral.atlas import load_atlas
@@ -18,10 +21,12 @@ from referral.body import load_body
 from referral.drawing import Drawing, DrawingError
 from referral.evaluate import EvaluationError, evaluate_file, format_report
 from referral.matching import AtlasIndex, rank_levels
-from referral.regions import load_regions
+from referral.regions import Regions, load_regions
 from referral.validate import validate_all
 
 EXIT_BAD_INPUT = 2
+#: ``--top`` takes ASCII digits only (``int`` would also read Arabic-Indic digits or "1_0").
+_COUNT = re.compile(r"[0-9]{1,6}")
 
 
 class UsageError(Exception):
@@ -33,6 +38,43 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class ViewPoint(TypedDict):
+    point: list[float]
+
+
+class RegionRow(TypedDict):
+    """One region in ``regions --json``."""
+
+    id: str
+    label: str
+    side: str
+    views: dict[str, ViewPoint]
+    choir: list[int]
+
+
+class PathwayRow(TypedDict):
+    pathway: str
+    ramus: str
+    nerve: str
+    kind: str
+    evidence: str
+    sources: list[str]
+
+
+class LevelRow(TypedDict):
+    """One level in ``levels --json``."""
+
+    level: str
+    pathways: list[PathwayRow]
+
+
+def _count(text: str) -> int:
+    """``--top``: a whole number written in ASCII digits."""
+    if not _COUNT.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:20]!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m referral", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -42,8 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     match = sub.add_parser("match", help="rank levels for a pain drawing")
     match.add_argument("--regions", default="", help="comma-separated region ids")
     match.add_argument("--drawing", type=Path, help="a GeoJSON drawing exported by the app")
-    match.add_argument("--choir", default="", help="comma-separated CHOIR Body Map codes")
-    match.add_argument("--top", type=int, default=None, help="show only the N best levels")
+    match.add_argument(
+        "--choir",
+        default="",
+        help="CHOIR Body Map codes (218,223) or REDCap Image Map values (b18,b23)",
+    )
+    match.add_argument("--top", type=_count, default=None, help="show only the N best levels")
     match.add_argument("--json", action="store_true", help="print JSON")
     sub.add_parser("validate", help="check the shipped data")
     evaluate = sub.add_parser("evaluate", help="run the matcher on a cases file")
@@ -60,10 +106,10 @@ def _print_json(data: Any) -> None:
 
 def cmd_regions(args: argparse.Namespace) -> int:
     regions = load_regions()
-    rows = []
+    rows: list[RegionRow] = []
     for rid in regions.ids():
         region = regions.region(rid)
-        views = {
+        views: dict[str, ViewPoint] = {
             view: {"point": [round(c, 2) for c in regions.label_point(view, rid)]}
             for view in regions.views_of(rid)
         }
@@ -87,7 +133,7 @@ def cmd_regions(args: argparse.Namespace) -> int:
 
 def cmd_levels(args: argparse.Namespace) -> int:
     atlas = load_atlas()
-    rows = []
+    rows: list[LevelRow] = []
     for level in atlas.levels():
         pathways = atlas.pathways[atlas.pathways["level"] == level]
         rows.append(
@@ -115,17 +161,13 @@ def cmd_levels(args: argparse.Namespace) -> int:
     return 0
 
 
-def _drawing(args: argparse.Namespace, regions: Any) -> Drawing:
+def _drawing(args: argparse.Namespace, regions: Regions) -> Drawing:
+    """The drawing file (if any) plus the ``--regions`` and ``--choir`` regions."""
+    drawing = Drawing() if args.drawing is None else Drawing.read(args.drawing, regions)
     ids = [r for r in args.regions.split(",") if r.strip()]
-    codes = [c for c in args.choir.split(",") if c.strip()]
-    drawing = Drawing.from_regions(ids, regions)
-    if codes:
-        drawing = drawing.with_regions(Drawing.from_choir(codes, regions).regions, regions)
-    if args.drawing is not None:
-        loaded = Drawing.read(args.drawing, regions)
-        drawing = drawing.with_regions(loaded.regions, regions)
-        for view, area in loaded.outlines.items():
-            drawing = drawing.with_area(view, area)
+    drawing = drawing.with_regions(ids, regions)
+    if args.choir.strip():
+        drawing = drawing.with_regions(Drawing.from_codes(args.choir, regions).regions, regions)
     return drawing
 
 
@@ -171,11 +213,18 @@ def cmd_validate(_: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     regions = load_regions()
-    report = evaluate_file(args.cases, AtlasIndex(load_atlas(), regions))
-    if args.json:
+    try:
+        report = evaluate_file(args.cases, AtlasIndex(load_atlas(), regions))
+        text = None if args.json else format_report(report)
+    except RecursionError:
+        raise UsageError(f"{args.cases}: the JSON is nested too deeply") from None
+    except (TypeError, KeyError, AttributeError) as exc:  # a value of an unexpected type
+        detail = f"{exc.__class__.__name__}: {str(exc)[:80]}"
+        raise UsageError(f"{args.cases}: a case has a value of the wrong type ({detail})") from None
+    if text is None:
         _print_json(report)
     else:
-        print(format_report(report))
+        print(text)
     return 0 if report["summary"]["all_pass"] else 1
 
 
@@ -192,10 +241,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
         args = _parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except (UsageError, DrawingError, EvaluationError) as exc:
         print(f"referral: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that nothing more is written to a closed pipe (the
+    interpreter flushes stdout on exit). Streams without a file descriptor are left as is."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":

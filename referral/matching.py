@@ -19,7 +19,9 @@ painful skin area, summed region by region, each region in one view only. For le
 
 Areas are skin areas: a region's projected area is converted to its skin area
 ``S_r = max_v |region_v,r|`` (the view that sees it most squarely), so a region drawn in
-two views is not counted twice and an edge-on view is not under-weighted.
+two views is not counted twice and an edge-on view is not under-weighted. A region rated
+with pain intensity ``i`` (0-10) has its painful skin weighted by ``w = (i + 1) / 11``
+(unrated: ``w = 1``) in every quantity above (:func:`referral.drawing.intensity_weight`).
 
 Flags (``schema.FLAGS``) never remove a level from the ranking; they lower confidence and
 explain why: ``below-knee`` (≥ 1 % of the drawing on the calf, shin or foot),
@@ -181,35 +183,36 @@ class Amounts:
 
 
 def _amounts(drawing: Drawing, m: Measure, index: AtlasIndex) -> Amounts:
-    """Convert a measure to skin areas: projected area × ``S_r / |R_v,r|``, max over views.
+    """Convert a measure to skin areas: projected area × ``w_r · S_r / |R_v,r|``, max over
+    views, where ``w_r`` is the region's intensity weight (``Measure.weight``).
 
-    Outlined areas are intersected only with the cells they touch; a cell the outline
-    covers contributes its whole area without an intersection.
+    The painful piece of each outlined region (``Measure.piece``) is intersected only with
+    that region's cells it touches; a cell the piece covers contributes its whole area
+    without an intersection.
     """
     entry_pos = np.array([index.region_pos[rid] for rid in m.region], dtype=int)
     positions, slot = np.unique(entry_pos, return_inverse=True)
-    skin = index.skin[entry_pos]
+    skin = index.skin[entry_pos] * m.weight
     drawn = m.fraction * skin
     layers = index.tap[:, entry_pos] * skin
     views = np.array(m.view)
     outlined = np.array([piece is not None for piece in m.piece], dtype=bool)
     for view in dict.fromkeys(views[outlined]):
         cols = np.nonzero(outlined & (views == view))[0]
-        column_of = dict(zip(entry_pos[cols], cols, strict=True))
         layers[:, cols] = 0.0
-        area = drawing.outlines[view]
+        pieces = np.array([m.piece[c] for c in cols], dtype=object)
         cells = index.cells[view]
-        hits = cells.tree.query(area, predicate="intersects")
-        hits = hits[np.isin(cells.region[hits], entry_pos[cols])]
-        shapely.prepare(area)
+        which, hits = cells.tree.query(pieces, predicate="intersects")
+        own = cells.region[hits] == entry_pos[cols][which]
+        which, hits = which[own], hits[own]
+        shapely.prepare(pieces)
         inside = cells.area[hits].copy()
-        partial = ~shapely.covers(area, cells.geometry[hits])
-        inside[partial] = shapely.area(shapely.intersection(area, cells.geometry[hits][partial]))
-        target = np.array([column_of[r] for r in cells.region[hits]], dtype=int)
+        partial = ~shapely.covers(pieces[which], cells.geometry[hits])
+        inside[partial] = shapely.area(
+            shapely.intersection(pieces[which][partial], cells.geometry[hits][partial])
+        )
         scale = skin[cols] / index.regions.areas(view, [m.region[i] for i in cols])
-        scale_of = dict(zip(cols, scale, strict=True))
-        weights = np.array([scale_of[c] for c in target])
-        np.add.at(layers, (cells.layer[hits], target), inside * weights)
+        np.add.at(layers, (cells.layer[hits], cols[which]), inside * scale[which])
     if len(positions) == len(entry_pos):  # one entry per region: only reorder
         order = np.argsort(slot)
         return Amounts(positions, drawn[order], layers[:, order], len(index.levels))

@@ -12,7 +12,9 @@ import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ from shapely.strtree import STRtree
 
 from referral import schema
 
-Geometry = Polygon | MultiPolygon
+Geometry: TypeAlias = Polygon | MultiPolygon
 
 
 @dataclass(frozen=True)
@@ -186,3 +188,10 @@ def load_regions(path: Path = schema.REGIONS_FILE) -> Regions:
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "id"
     return Regions(table.sort_index(), shapes)
+
+
+@cache
+def redcap_codes(path: Path = schema.CHOIR_FILE) -> dict[str, int]:
+    """REDCap Image Map key (``b18``, ``f01``) -> CHOIR Body Map code, from ``path``."""
+    table = pd.read_csv(path, dtype={"redcap_key": str, "choir_code": int})
+    return dict(zip(table["redcap_key"].str.lower(), table["choir_code"], strict=True))

@@ -25,7 +25,7 @@ posterior views and maps ``left-lateral`` onto ``right-lateral``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, TypeGuard
 
 ATLAS_VERSION: Final = "0.1.0"
 
@@ -41,6 +41,27 @@ VIEW_LABELS: Final[dict[str, str]] = {
     "left-lateral": "Left lateral",
     "right-lateral": "Right lateral",
 }
+
+#: The frame of each view, ``(x_min, y_min, x_max, y_max)`` in frame units: what its figure
+#: shows. y spans the body with 10 units to spare (feet at 0, vertex at 1000); x spans the
+#: view's silhouette (``assets/body_outlines``) plus 60 units each side for the side labels,
+#: rounded outwards. Outlines must lie inside it (:mod:`referral.drawing`).
+VIEW_FRAMES: Final[dict[str, tuple[float, float, float, float]]] = {
+    "anterior": (-271.0, -10.0, 271.0, 1010.0),
+    "posterior": (-271.0, -10.0, 271.0, 1010.0),
+    "left-lateral": (-494.0, -10.0, 136.0, 1010.0),
+    "right-lateral": (-136.0, -10.0, 494.0, 1010.0),
+}
+
+
+def is_view(value: object) -> TypeGuard[View]:
+    """True when ``value`` is one of :data:`VIEWS` (narrows a ``str`` to :data:`View`).
+
+    >>> is_view("posterior"), is_view("side")
+    (True, False)
+    """
+    return value in VIEWS
+
 
 Side = Literal["left", "right"]
 SIDES: Final[tuple[Side, ...]] = ("left", "right")

@@ -132,3 +132,40 @@ def test_module_entry_point_runs() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("referral: error: unknown region 'nope'")
     assert "Traceback" not in result.stderr
+
+
+def test_redcap_values_and_choir_codes_give_the_same_ranking(capsys) -> None:
+    _, choir, _ = run(capsys, "match", "--choir", "218,223", "--json")
+    status, redcap, _ = run(capsys, "match", "--choir", "b18 B23", "--json")
+    assert status == 0 and json.loads(redcap) == json.loads(choir)
+
+
+def test_a_drawing_file_keeps_its_intensities(capsys, tmp_path) -> None:
+    drawing = Drawing.from_regions(["left-groin", "left-low-back"], regions())
+    rated = drawing.with_intensity("left-groin", 0, regions())
+    plain_path, rated_path = tmp_path / "plain.geojson", tmp_path / "rated.geojson"
+    plain_path.write_text(json.dumps(drawing.to_geojson()))
+    rated_path.write_text(json.dumps(rated.to_geojson()))
+    _, plain, _ = run(capsys, "match", "--drawing", str(plain_path), "--json")
+    status, weighted, _ = run(capsys, "match", "--drawing", str(rated_path), "--json")
+    assert status == 0
+    plain_scores = [row["score"] for row in json.loads(plain)["ranking"]]
+    weighted_scores = [row["score"] for row in json.loads(weighted)["ranking"]]
+    assert plain_scores != weighted_scores
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["match", "--choir", "\u00b2"], "'\u00b2' is not a CHOIR code"),
+        (["match", "--choir", "\uff12\uff12\uff13"], "is not a CHOIR code"),
+        (["match", "--choir", "1" * 5000], "longer than 1000 characters"),
+        (["match", "--top", "\u0663"], "expected a whole number"),
+        (["match", "--drawing", "/dev/zero"], "is not a regular file"),
+        (["match", "--drawing", "/"], "is not a regular file"),
+    ],
+)
+def test_hostile_command_lines_exit_2_with_one_line(capsys, argv, message) -> None:
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and message in err

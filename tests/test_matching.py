@@ -44,7 +44,7 @@ def test_scores_are_between_0_and_1_and_sorted(name: str) -> None:
 @pytest.mark.parametrize(
     "level, pathway, view",
     [
-        ("T12", "superior-cluneal", "posterior"),
+        ("T12", "lateral-cutaneous", "left-lateral"),
         ("S2", "middle-cluneal", "posterior"),
         ("C2", "greater-occipital", "posterior"),
     ],
@@ -54,6 +54,13 @@ def test_a_drawing_equal_to_a_zone_ranks_its_level_first(level, pathway, view) -
     table = ranking.table.set_index("level")
     assert table.loc[level, "score"] == pytest.approx(table["score"].max())
     assert table.loc[level, "explained"] == pytest.approx(1.0, abs=0.02)
+
+
+def test_a_zone_two_levels_share_ranks_both_first() -> None:
+    """T12 and L1 have the same superior cluneal zones in the atlas (both core), so a
+    drawing of that zone must put the two of them at the top, in either order."""
+    ranking = rank_levels(zone_drawing("T12", "superior-cluneal", "posterior"), index())
+    assert set(ranking.table["level"].head(2)) == {"T12", "L1"}
 
 
 def test_disjoint_drawing_scores_zero_and_is_flagged_unexplained() -> None:
@@ -164,3 +171,51 @@ def test_every_development_case_passes() -> None:
 )
 def test_textbook_patterns_rank_their_levels_in_the_top_three(ids, expected) -> None:
     assert set(top(rank(ids))) & expected
+
+
+# -- intensity ---------------------------------------------------------------------------------
+
+
+def rated(ids: list[str], values: dict[str, int]) -> Drawing:
+    drawing = Drawing.from_regions(ids, regions())
+    for rid, value in values.items():
+        drawing = drawing.with_intensity(rid, value, regions())
+    return drawing
+
+
+TRIAD = ["left-low-back", "left-iliac-crest", "left-upper-buttock", "left-groin"]
+
+
+def test_intensity_10_counts_like_an_unrated_region() -> None:
+    plain = rank_levels(Drawing.from_regions(TRIAD, regions()), index())
+    full = rank_levels(rated(TRIAD, dict.fromkeys(TRIAD, 10)), index())
+    assert np.array_equal(plain.scores, full.scores)
+
+
+def test_a_uniform_intensity_keeps_the_order_and_the_explained_shares() -> None:
+    plain = rank_levels(Drawing.from_regions(TRIAD, regions()), index())
+    uniform = rank_levels(rated(TRIAD, dict.fromkeys(TRIAD, 3)), index())
+    assert np.allclose(plain.explained, uniform.explained)
+    assert top(plain, 5) == top(uniform, 5)
+
+
+def test_a_low_intensity_weights_a_region_by_i_plus_1_over_11() -> None:
+    ids = ["left-groin", "left-low-back"]
+    plain = rank_levels(Drawing.from_regions(ids, regions()), index())
+    weak = rank_levels(rated(ids, {"left-groin": 0}), index())
+    column = list(weak.amounts.positions).index(index().region_pos["left-groin"])
+    assert weak.amounts.drawn[column] == pytest.approx(plain.amounts.drawn[column] / 11)
+    other = 1 - column
+    assert weak.amounts.drawn[other] == pytest.approx(plain.amounts.drawn[other])
+
+
+def test_rating_the_groin_low_shifts_the_ranking_towards_the_back() -> None:
+    # Rating one of two regions 0 makes the ranking follow the other region's own ranking.
+    ids = ["left-groin", "left-low-back"]
+    groin_weak = rank_levels(rated(ids, {"left-groin": 0, "left-low-back": 10}), index())
+    back_weak = rank_levels(rated(ids, {"left-groin": 10, "left-low-back": 0}), index())
+    back_only = rank_levels(Drawing.from_regions(["left-low-back"], regions()), index())
+    groin_only = rank_levels(Drawing.from_regions(["left-groin"], regions()), index())
+    assert top(back_only, 4) != top(groin_only, 4)
+    assert top(groin_weak, 4) == top(back_only, 4)
+    assert top(back_weak, 4) == top(groin_only, 4)

@@ -13,7 +13,7 @@ from shapely.ops import unary_union
 
 from referral import schema
 from referral.body import Body, load_body
-from referral.regions import Regions, load_regions
+from referral.regions import Regions, load_regions, redcap_codes
 
 REQUIRED_NAMES = [
     "occiput", "suboccipital", "posterior-neck", "upper-trapezius", "suprascapular", "scapula",
@@ -218,3 +218,13 @@ def test_areas_clip_home_view_and_skin_area(regions: Regions, body: Body) -> Non
     assert regions.clip("posterior", Point(900, 900).buffer(1.0))[0] == []
     with pytest.raises(KeyError, match="not visible"):
         regions.areas("anterior", ["left-interscapular"])
+
+
+def test_redcap_keys_map_to_the_choir_code_of_the_same_row() -> None:
+    rows = _choir_rows()
+    mapping = redcap_codes()
+    assert len(mapping) == len(rows)
+    for row in rows:
+        key, code = row["redcap_key"], int(row["choir_code"])
+        assert mapping[key.lower()] == code
+        assert key[0] == ("f" if row["view"] == "front" else "b")
