@@ -30,7 +30,12 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from referral.app import harness
+
+#: A tap whose ranking has not changed after this many ms counts as lost.
+LOST = 5_000
 
 #: The four views of the pain map are ready when laid out with their final click mode.
 MAP_READY = """() => {
@@ -168,20 +173,23 @@ def bench_app(browser: Any, url: str, taps: int) -> dict[str, Any]:
         lambda: page.wait_for_function(MAP_READY, polling="raf", timeout=60_000),
     )
     settle(page)
-    samples, sizes, wire_sizes = [], [], []
+    samples, sizes, wire_sizes, lost = [], [], [], []
     for n in range(taps):
         view, region = TAPS[n % len(TAPS)]
         before_text, before_bytes = page.evaluate(RANKING), wire.received
         before_wire = wire.compressed
         point = page.evaluate(TAP_POINT, [view, region])
-        samples.append(
-            timed(
-                lambda point=point: page.mouse.click(point["x"], point["y"]),
-                lambda before=before_text: page.wait_for_function(
-                    f"b => ({RANKING})() !== b", arg=before, polling="raf", timeout=30_000
-                ),
+        try:
+            samples.append(
+                timed(
+                    lambda point=point: page.mouse.click(point["x"], point["y"]),
+                    lambda before=before_text: page.wait_for_function(
+                        f"b => ({RANKING})() !== b", arg=before, polling="raf", timeout=LOST
+                    ),
+                )
             )
-        )
+        except PlaywrightTimeout:
+            lost.append(f"{view}:{region}")
         settle(page)
         page.wait_for_function(MAP_READY, polling="raf", timeout=30_000)
         sizes.append(wire.received - before_bytes)
@@ -191,6 +199,7 @@ def bench_app(browser: Any, url: str, taps: int) -> dict[str, Any]:
         "tap": summary(samples),
         "tap_bytes": summary(sizes),
         "tap_wire_bytes": summary(wire_sizes),
+        "lost_taps": lost,
     }
     result["lasso"] = bench_lasso(page, wire)
     context.close()
@@ -234,7 +243,7 @@ def bench_lasso(page: Any, wire: Any) -> dict[str, float]:
 
 
 def bench_explore(browser: Any, url: str, changes: int) -> dict[str, Any]:
-    """Level changes on the Explore page, stepped with the keyboard on the level control."""
+    """Level changes on the Explore page: clicks on the spine ladder (the `level` pills)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     wire = Wire(page)
@@ -249,7 +258,8 @@ def bench_explore(browser: Any, url: str, changes: int) -> dict[str, Any]:
     for n in range(changes):
         level = levels[n % len(levels)]
         before, before_wire = wire.received, wire.compressed
-        button = page.locator(".st-key-ladder").get_by_text(level, exact=True)
+        ladder = page.get_by_role("radiogroup", name="Spinal level")
+        button = ladder.get_by_role("radio", name=level, exact=True)
         samples.append(
             timed(
                 lambda button=button: button.click(),

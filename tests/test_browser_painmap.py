@@ -1,7 +1,8 @@
 """The Pain map in a real browser: taps, a lasso, erase, undo, reload, a tampered link and
 the downloads. Runs the app with ``streamlit run`` and drives Debian's Chromium.
 
-Screenshots go to ``docs/screenshots/`` (``painmap.png`` at 1440 x 900).
+Screenshots go to ``artifacts/screenshots/`` (git-ignored; ``painmap.png`` at 1440 x 900);
+``make screenshots`` writes the ones the README shows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from referral.regions import load_regions
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
 CHARTS = '[class*="st-key-map-"] .js-plotly-plot'
 THORACOLUMBAR = {"T11", "T12", "L1", "L2"}

@@ -20,7 +20,7 @@ import shapely
 import streamlit as st
 
 from referral import figures, report, schema
-from referral.app import cache, links, results
+from referral.app import cache, charts, links, results
 from referral.drawing import Drawing, DrawingError
 from referral.guide import guide_for
 from referral.matching import Ranking, rank_levels
@@ -297,7 +297,7 @@ def chart_figure(
         tool=mode,
         height=CHART_HEIGHT,
     )
-    figure = go.Figure(spec)
+    figure = charts.Checked(spec)
     memo[view] = (key, figure)
     return figure
 
