@@ -97,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
         "cases", type=Path, help="cases JSON (see shared/clinical/dev-cases.json)"
     )
     evaluate.add_argument("--json", action="store_true", help="print JSON")
+    evaluate.add_argument(
+        "--min-top3",
+        type=_share,
+        default=None,
+        metavar="SHARE",
+        help="pass when top-3 accuracy is at least SHARE (0-1) and every expected flag is "
+        "raised, instead of requiring every case to pass (for a published set in CI)",
+    )
     return parser
 
 
@@ -225,7 +233,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _print_json(report)
     else:
         print(text)
-    return 0 if report["summary"]["all_pass"] else 1
+    summary = report["summary"]
+    if args.min_top3 is None:
+        return 0 if summary["all_pass"] else 1
+    good = summary["top3_accuracy"] >= args.min_top3 and summary["expected_flags_raised"] == 1
+    return 0 if good else 1
+
+
+def _share(text: str) -> float:
+    """A share between 0 and 1 written with ASCII digits, e.g. ``0.8``."""
+    try:
+        value = float(text) if text.isascii() else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text[:20]!r}")
+    return value
 
 
 COMMANDS = {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -25,6 +27,7 @@ from referral.evaluate import (
 )
 from referral.matching import AtlasIndex
 from referral.regions import load_regions
+from referral.report import TOP3_ACCURACY
 
 CASES_DIR = Path(__file__).parent / "cases"
 PUBLISHED = CASES_DIR / "published-cases.json"
@@ -205,3 +208,43 @@ def test_the_report_shows_accuracy_by_region_and_split_only_when_cases_name_them
     assert "thoracolumbar" in published and "held-out" in published
     dev = format_report(evaluate_cases(load_cases(DEV), index()))
     assert "6/6 cases pass" in dev and "by spine region" not in dev
+
+
+def test_published_set_runs_through_the_cli_above_its_measured_floor():
+    """CI runs the published set through ``python -m referral evaluate``; the floor is the
+    top-3 accuracy measured when the set was written (81 %), rounded down to 0.80."""
+    result = subprocess.run(
+        [sys.executable, "-m", "referral", "evaluate", str(PUBLISHED), "--min-top3", "0.80"],
+        capture_output=True,
+        text=True,
+        cwd=CASES_DIR.parent.parent,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "top-3 accuracy" in result.stdout
+
+
+def test_the_app_quotes_the_measured_top3_accuracy():
+    """The disclaimer's sentence (referral.report.TOP3_ACCURACY) matches the evaluation."""
+    summary = evaluate_cases(load_cases(PUBLISHED), index())["summary"]
+    assert f"{round(100 * summary['top3_accuracy'])}%" in TOP3_ACCURACY
+    regions = summary["by_spine_region"]
+    for name in ("cervical", "thoracolumbar", "sacral"):
+        group = regions[name]
+        hits = round(group["top3_accuracy"] * group["scored"])
+        assert f"{name} {hits} of {group['scored']}" in TOP3_ACCURACY
+
+
+@pytest.mark.parametrize("share", ["2", "-0.1", "nan", "0,8", "\uff10.8"])
+def test_min_top3_must_be_a_share(share, capsys):
+    from referral import cli
+
+    assert cli.main(["evaluate", str(DEV), "--min-top3", share]) == 2
+    assert "expected a share between 0 and 1" in capsys.readouterr().err
+
+
+def test_min_top3_above_the_measured_accuracy_fails(capsys):
+    from referral import cli
+
+    assert cli.main(["evaluate", str(PUBLISHED), "--min-top3", "0.99"]) == 1
+    assert cli.main(["evaluate", str(PUBLISHED), "--min-top3", "0.5"]) == 0
