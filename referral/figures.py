@@ -544,24 +544,35 @@ def level_layer(
         }
         drawn += [halo, {**course, **legend(pathway, row["ramus"])}, exit_marker]
         if course_labels:
-            drawn.append(_course_label(row["nerve"], coords[-1], colour, size.label, meta))
+            xs = base.layout["xaxis"]["range"]
+            drawn.append(_course_label(row["nerve"], coords[-1], xs, colour, size.label, meta))
     drawn += _joint_traces(atlas, joints, level, colours, width)
     notes = _zone_notes(atlas, base, zones, compare, detail)
     return Layer(fills=tuple(fills), lines=tuple(drawn), notes=notes)
 
 
 def _course_label(
-    nerve: str, end: np.ndarray, colour: str, size: int, meta: Mapping[str, Any]
+    nerve: str,
+    end: np.ndarray,
+    x_range: Sequence[float],
+    colour: str,
+    size: int,
+    meta: Mapping[str, Any],
 ) -> Trace:
-    """The nerve's name at the end of its course, in dark ink on a white-ish halo."""
-    name = "<br>".join(textwrap.wrap(nerve.split(" (")[0], 18))
+    """The nerve's name at the end of its course, in dark ink on a white halo.
+
+    The text runs from the end toward the middle of the view (left of an end in the right
+    half, right of one in the left half), so it is never cut at the figure's edge.
+    """
+    name = "<br>".join(textwrap.wrap(nerve.split(" (")[0], 16))
+    inward = "left" if end[0] > (x_range[0] + x_range[1]) / 2 else "right"
     return {
         "type": "scatter",
         "x": [float(end[0])],
         "y": [float(end[1])],
         "mode": "text",
         "text": [name],
-        "textposition": "bottom center",
+        "textposition": f"bottom {inward}",
         "textfont": {"size": size, "color": INK, "shadow": "1px 1px 2px white"},
         "cliponaxis": False,
         "hoverinfo": "skip",

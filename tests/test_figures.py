@@ -193,8 +193,10 @@ def test_course_labels_name_the_nerve_at_the_course_end(bases, fake_atlas):
     fig = figures.compose(bases["anterior"], [layer])
     (label,) = traces(fig, "course-label")
     (course,) = traces(fig, "course")
-    assert label["text"] == ["ilioinguinal nerve"]
+    assert [t.replace("<br>", " ") for t in label["text"]] == ["ilioinguinal nerve"]
     assert (label["x"][0], label["y"][0]) == (course["x"][-1], course["y"][-1])
+    # The course ends at x = -50, in the left half: the text runs to the right, inward.
+    assert label["textposition"] == "bottom right"
 
 
 def test_hover_over_a_zone_names_its_level(bases, fake_atlas):
