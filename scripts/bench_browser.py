@@ -33,6 +33,7 @@ from typing import Any
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from referral.app import harness
+from referral.app.harness import TAP_POINT, TO_PAGE
 
 #: A tap whose ranking has not changed after this many ms counts as lost.
 LOST = 5_000
@@ -46,24 +47,6 @@ MAP_READY = """() => {
 RANKING = """() => {
     const box = document.querySelector('.st-key-ranking');
     return box ? box.innerText : '';
-}"""
-#: Page position of the first tap point of ``region`` in the chart of ``view``.
-TAP_POINT = """([view, region]) => {
-    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
-    const t = gd.data.find(t => t.meta && t.meta.role === 'tap');
-    const ids = t.customdata.map(c => Array.isArray(c) ? c[0] : c);
-    const mine = ids.map((r, i) => r === region ? i : -1).filter(i => i >= 0);
-    const i = mine[Math.floor(mine.length / 2)];
-    const L = gd._fullLayout, box = gd.getBoundingClientRect();
-    return {x: box.left + L._size.l + L.xaxis.d2p(t.x[i]),
-            y: box.top + L._size.t + L.yaxis.d2p(t.y[i])};
-}"""
-#: Page positions of a closed path (data coordinates) in the chart of ``view``.
-TO_PAGE = """([view, xs, ys]) => {
-    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
-    const L = gd._fullLayout, box = gd.getBoundingClientRect();
-    return xs.map((x, i) => ({x: box.left + L._size.l + L.xaxis.d2p(x),
-                              y: box.top + L._size.t + L.yaxis.d2p(ys[i])}));
 }"""
 #: Regions tapped in turn (each tap toggles one, so every tap changes the drawing).
 TAPS = (

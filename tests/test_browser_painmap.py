@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from referral.app.harness import ROOT
+from referral.app.harness import ROOT, TAP_POINT, TO_PAGE
 from referral.regions import load_regions
 
 pytestmark = pytest.mark.browser
@@ -40,26 +40,6 @@ READY = f"""mode => {{
 RANKING = (
     "() => { const b = document.querySelector('.st-key-ranking'); return b ? b.innerText : ''; }"
 )
-#: Page position of a tap point of ``region`` (the middle one) in the chart of ``view``.
-TAP_POINT = """([view, region]) => {
-    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
-    const taps = gd.data.filter(t => t.meta && t.meta.role === 'tap');
-    if (taps.length !== 1) throw new Error(`${taps.length} tap traces`);
-    const t = taps[0];
-    const ids = t.customdata.map(c => Array.isArray(c) ? c[0] : c);
-    const mine = ids.map((r, i) => r === region ? i : -1).filter(i => i >= 0);
-    const i = mine[Math.floor(mine.length / 2)];
-    const L = gd._fullLayout, box = gd.getBoundingClientRect();
-    return {x: box.left + L._size.l + L.xaxis.d2p(t.x[i]),
-            y: box.top + L._size.t + L.yaxis.d2p(t.y[i])};
-}"""
-#: Page positions of data points ``xs``, ``ys`` in the chart of ``view``.
-TO_PAGE = """([view, xs, ys]) => {
-    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
-    const L = gd._fullLayout, box = gd.getBoundingClientRect();
-    return xs.map((x, i) => ({x: box.left + L._size.l + L.xaxis.d2p(x),
-                              y: box.top + L._size.t + L.yaxis.d2p(ys[i])}));
-}"""
 #: A signature of what the four charts show (roles and sizes of their traces).
 SIGNATURE = f"""() => [...document.querySelectorAll('{CHARTS}')].map(gd => (gd.data || []).map(
     t => ((t.meta && t.meta.role) || '') + (t.x ? t.x.length : 0)).join(',')).join('|')"""
