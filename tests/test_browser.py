@@ -29,8 +29,10 @@ TAP_POINT = """gd => {
             y: box.top + L._size.t + L.yaxis.d2p(t.y[i]),
             label: t.text[i].replace(/<[^>]+>/g, ' ').split('  ')[0].trim(), region};
 }"""
+#: Nerve names on the charts, as read (line breaks as spaces).
 COURSE_LABELS = f"""() => [...document.querySelectorAll('{CHART}')].flatMap(
-    gd => gd.data.filter(t => t.meta && t.meta.role === 'course-label').map(t => t.text[0]))"""
+    gd => gd.data.filter(t => t.meta && t.meta.role === 'course-label')
+                 .map(t => t.text[0].replaceAll('<br>', ' ')))"""
 
 
 @pytest.fixture
