@@ -22,7 +22,6 @@ import streamlit as st
 from referral import figures, report, schema
 from referral.app import cache, charts, links, results
 from referral.drawing import Drawing, DrawingError
-from referral.guide import guide_for
 from referral.matching import Ranking, rank_levels
 from referral.selection import TOOLS, History, Tool, edit, read_drawing_text
 
@@ -257,18 +256,16 @@ def show_table(ranking: Ranking) -> None:
 
 def show_explanation(ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
     """Reasons in plain words and the sources for the levels drawn on the map."""
-    atlas = cache.atlas()
     for level, _ in shown:
         st.markdown(f"**Why {level}**")
         reasons = ranking.reasons(level)
         st.markdown("\n".join(f"- {results.escape_markdown(reason)}" for reason in reasons))
     for level, _ in shown:
         with st.expander(f"From match to examination: {level}"):
-            st.markdown(results.guide_markdown(guide_for(level, atlas)))
+            st.markdown(cache.guide_markdown(level))
     if shown:
         with st.expander("Sources"):
-            citations = atlas.citations(results.source_ids(atlas, [lv for lv, _ in shown]))
-            st.markdown(results.citations_markdown(citations))
+            st.markdown(cache.citations_markdown(tuple(lv for lv, _ in shown)))
 
 
 # -- the map ------------------------------------------------------------------------------
