@@ -160,7 +160,7 @@ PATHWAYS: Final[dict[str, str]] = {
     "facet-referral": "Facet joint / medial branch referral",
     "medial-branch": "Medial branch cutaneous twigs",
     "lateral-branch": "Lateral branch cutaneous twigs",
-    "dorsal-cutaneous": "Dorsal ramus cutaneous territory (disputed)",
+    "dorsal-cutaneous": "Dorsal ramus cutaneous territory",
     "superior-cluneal": "Superior cluneal nerves (posterior pathway)",
     "anterior-ventral": (
         "Anterior pathway (subcostal, iliohypogastric, ilioinguinal, genitofemoral)"
