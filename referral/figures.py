@@ -561,11 +561,17 @@ def _course_label(
 ) -> Trace:
     """The nerve's name at the end of its course, in dark ink on a white halo.
 
-    The text runs from the end toward the middle of the view (left of an end in the right
-    half, right of one in the left half), so it is never cut at the figure's edge.
+    An end in the middle third of the view has its text centred below it; an end in an
+    outer third has its text run toward the middle, so no edge of the figure cuts it.
     """
     name = "<br>".join(textwrap.wrap(nerve.split(" (")[0], 16))
-    inward = "left" if end[0] > (x_range[0] + x_range[1]) / 2 else "right"
+    third = (x_range[1] - x_range[0]) / 3
+    if end[0] > x_range[1] - third:
+        inward = "left"
+    elif end[0] < x_range[0] + third:
+        inward = "right"
+    else:
+        inward = "center"
     return {
         "type": "scatter",
         "x": [float(end[0])],

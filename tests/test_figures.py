@@ -195,7 +195,8 @@ def test_course_labels_name_the_nerve_at_the_course_end(bases, fake_atlas):
     (course,) = traces(fig, "course")
     assert [t.replace("<br>", " ") for t in label["text"]] == ["ilioinguinal nerve"]
     assert (label["x"][0], label["y"][0]) == (course["x"][-1], course["y"][-1])
-    # The course ends at x = -50, in the left half: the text runs to the right, inward.
+    # The view spans x = -130 … 130: the course's end at x = -50 lies in the left third, so
+    # its name runs to the right, toward the middle.
     assert label["textposition"] == "bottom right"
 
 
