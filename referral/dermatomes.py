@@ -136,24 +136,17 @@ def dermatome_layer(
     x, y = base.points[:, 0], base.points[:, 1]
     name = f"{level} dermatome (schematic)"
     for row in rows[rows["kind"] == "band"].to_dict("records"):
-        xs, ys = figures.rings(row["geometry"])
-        fills.append(
-            {
-                "type": "scatter",
-                "x": xs,
-                "y": ys,
-                "mode": "lines",
-                "fill": "toself",
-                "fillcolor": "rgba(40,40,40,0.16)",
-                "fillpattern": {"shape": BAND_HATCH, "fgcolor": BAND_EDGE, "size": 9,
-                                "solidity": 0.5},
-                "line": {"color": BAND_EDGE, "width": width.zone + 1.5, "dash": "dashdot"},
-                "hoverinfo": "skip",
-                "name": name,
-                "showlegend": False,
-                "meta": {"role": "dermatome", "level": level, "side": row["side"]},
-            }
-        )  # fmt: skip
+        band = figures.lines_trace(
+            row["geometry"], "dermatome", BAND_EDGE, width.zone + 1.5, level=level, side=row["side"]
+        )
+        band["line"]["dash"] = "dashdot"
+        band.update(
+            fill="toself",
+            fillcolor="rgba(40,40,40,0.16)",
+            fillpattern={"shape": BAND_HATCH, "fgcolor": BAND_EDGE, "size": 9, "solidity": 0.5},
+            name=name,
+        )
+        fills.append(band)
         inside = np.flatnonzero(shapely.contains_xy(row["geometry"], x, y)).tolist()
         note = f"<b>{level}</b> dermatome · schematic band (derived)"
         notes.update({i: (note,) for i in inside})

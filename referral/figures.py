@@ -187,7 +187,7 @@ def pathway_colours(pathways: Iterable[str]) -> dict[str, str]:
     return colours
 
 
-def rings(geom: BaseGeometry) -> tuple[list[float | int | None], list[float | int | None]]:
+def _rings(geom: BaseGeometry) -> tuple[list[float | int | None], list[float | int | None]]:
     """Return x, y lists of every ring/line of ``geom`` separated by ``None`` (plotly gaps).
 
     Polygons are oriented (exterior counter-clockwise, holes clockwise) so plotly's
@@ -252,9 +252,10 @@ def _compact(values: np.ndarray) -> list[float | int]:
     return [int(v) if v.is_integer() else v for v in rounded]
 
 
-def _lines_trace(geom: BaseGeometry, role: str, colour: str, width: float, **meta: Any) -> Trace:
-    """A scatter trace drawing every ring or line of ``geom``, without hover."""
-    x, y = rings(geom)
+def lines_trace(geom: BaseGeometry, role: str, colour: str, width: float, **meta: Any) -> Trace:
+    """A scatter trace drawing every ring or line of ``geom``, without hover; add
+    ``fill="toself"`` and a ``fillcolor`` to fill a polygon (``meta.role`` = ``role``)."""
+    x, y = _rings(geom)
     return {
         "type": "scatter",
         "x": x,
@@ -334,10 +335,10 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
     size, width = fonts(lecture), lines(lecture)
     shapes = regions.in_view(view)
     outline = body.outline(view)
-    skin = {**_lines_trace(outline, "skin", OUTLINE, 0), "fill": "toself", "fillcolor": SKIN}
+    skin = {**lines_trace(outline, "skin", OUTLINE, 0), "fill": "toself", "fillcolor": SKIN}
     borders = shapely.union_all([geom.boundary for geom in shapes.values()])
-    border = _lines_trace(borders, "border", BORDER, width.border)
-    edge = _lines_trace(outline, "outline", OUTLINE, width.outline)
+    border = lines_trace(borders, "border", BORDER, width.border)
+    edge = lines_trace(outline, "outline", OUTLINE, width.outline)
     points, rids = [], []
     for rid, geom in shapes.items():
         grid = lattice(geom)
@@ -410,7 +411,7 @@ def drawing_layer(area: BaseGeometry | None, *, lecture: bool = False) -> Layer:
     """
     if area is None or area.is_empty:
         return Layer()
-    trace = _lines_trace(area, "drawing", PAIN_EDGE, 3 if lecture else 2)
+    trace = lines_trace(area, "drawing", PAIN_EDGE, 3 if lecture else 2)
     trace.update(
         fill="toself",
         fillcolor=rgba(PAIN_COLOUR, 0.35),
@@ -503,7 +504,7 @@ def level_layer(
             shown.discard(row["pathway"])
         colour = colours[row["pathway"]]
         meta = {"level": level, "pathway": row["pathway"], "style": style}
-        zone = _lines_trace(row["geometry"], "zone", colour, width.zone, **meta)
+        zone = lines_trace(row["geometry"], "zone", colour, width.zone, **meta)
         if compare:
             zone["line"].update(dash="longdash", width=width.zone + 1)
             zone.update(
@@ -525,8 +526,8 @@ def level_layer(
     for row in courses.to_dict("records"):
         colour, pathway, geom = colours[row["pathway"]], row["pathway"], row["geometry"]
         meta = {"level": level, "pathway": pathway, "ramus": row["ramus"]}
-        halo = _lines_trace(geom, "course-halo", "white", width.course + 3, **meta)
-        course = _lines_trace(geom, "course", colour, width.course, **meta)
+        halo = lines_trace(geom, "course-halo", "white", width.course + 3, **meta)
+        course = lines_trace(geom, "course", colour, width.course, **meta)
         course["line"]["dash"] = "solid" if row["ramus"] == "dorsal" else "dash"
         coords = shapely.get_coordinates(geom).round(DECIMALS)
         exit_marker = {
@@ -726,9 +727,9 @@ __all__ = [
     "legend_name",
     "level_layer",
     "lines",
+    "lines_trace",
     "pathway_colours",
     "rgba",
-    "rings",
     "view_base",
     "x_range",
     "zone_description",

@@ -403,21 +403,9 @@ def shapes_layer(shapes: Mapping[str, BaseGeometry], *, lecture: bool = False) -
     fills, labels = [], []
     for name, geom in shapes.items():
         colour = SHAPE_COLOURS[name]
-        xs, ys = figures.rings(geom)
-        fills.append(
-            {
-                "type": "scatter",
-                "x": xs,
-                "y": ys,
-                "mode": "lines",
-                "fill": "toself",
-                "fillcolor": figures.rgba(colour, 0.45),
-                "line": {"color": colour, "width": width.zone + 1},
-                "hoverinfo": "skip",
-                "showlegend": False,
-                "meta": {"role": "quiz-shape", "shape": name},
-            }
-        )
+        shape = figures.lines_trace(geom, "quiz-shape", colour, width.zone + 1, shape=name)
+        shape.update(fill="toself", fillcolor=figures.rgba(colour, 0.45))
+        fills.append(shape)
         minx, _, maxx, _ = geom.bounds
         outer = minx if abs(minx) > abs(maxx) else maxx  # the side away from the midline
         side = -1.0 if outer < 0 else 1.0

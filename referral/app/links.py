@@ -179,7 +179,7 @@ def apply_link(params: Sequence[Param]) -> tuple[Problem, ...]:
     for param in params:
         if param.key in reading.values:
             value = reading.values[param.key]
-            st.session_state[param.key] = _widget_value(param, value)
+            st.session_state[param.key] = widget_value(param, value)
             if query[param.key] != [value]:
                 st.query_params[param.key] = value
         elif query[param.key]:
@@ -187,7 +187,7 @@ def apply_link(params: Sequence[Param]) -> tuple[Problem, ...]:
     return reading.problems
 
 
-def _widget_value(param: Param, value: str) -> object:
+def widget_value(param: Param, value: str) -> object:
     """The widget's value for a canonical link value (booleans become ``bool``)."""
     return value == "true" if param.parse is boolean else value
 

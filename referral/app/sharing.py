@@ -16,11 +16,6 @@ import streamlit as st
 from referral.app import links
 
 
-def widget_value(param: links.Param, text: str) -> object:
-    """The widget value of a canonical link value (booleans become ``bool``)."""
-    return text == "true" if param.parse is links.boolean else text
-
-
 def link_text(param: links.Param, value: object) -> str:
     """The canonical link text of a widget value (``True`` → ``"true"``)."""
     if isinstance(value, bool):
@@ -32,7 +27,7 @@ def seed_defaults(params: Sequence[links.Param]) -> None:
     """Give each parameter's widget its default unless the link or the user set it."""
     for param in params:
         if param.key not in st.session_state:
-            st.session_state[param.key] = widget_value(param, param.default)
+            st.session_state[param.key] = links.widget_value(param, param.default)
 
 
 def link_values(params: Sequence[links.Param], state: Mapping[str, object]) -> dict[str, str]:
