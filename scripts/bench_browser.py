@@ -28,6 +28,7 @@ import statistics
 import time
 import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -60,6 +61,8 @@ TAPS = (
 def summary(samples: Sequence[float]) -> dict[str, float]:
     """Median, 95th percentile (nearest rank), min and max, rounded."""
     ordered = sorted(samples)
+    if not ordered:
+        return {"n": 0}
     p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
     return {
         "median": round(statistics.median(ordered), 1),
@@ -103,6 +106,39 @@ def timed(action: Callable[[], None], done: Callable[[], None]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+@dataclass
+class Series:
+    """Repeated interactions on one page: milliseconds, message bytes and wire bytes."""
+
+    page: Any
+    wire: Wire
+    ms: list[float] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    wire_sizes: list[int] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+
+    def measure(self, name: str, action: Callable[[], None], done: Callable[[], None]) -> None:
+        """Time ``action`` until ``done``, let the run settle, count the bytes it cost; an
+        interaction whose result never shows (``done`` times out) is recorded as lost."""
+        before, before_wire = self.wire.received, self.wire.compressed
+        try:
+            self.ms.append(timed(action, done))
+        except PlaywrightTimeout:
+            self.lost.append(name)
+        settle(self.page)
+        self.sizes.append(self.wire.received - before)
+        self.wire_sizes.append(self.wire.compressed - before_wire)
+
+    def report(self, name: str) -> dict[str, Any]:
+        """``name``: timings; ``name_bytes``/``name_wire_bytes``; ``lost`` interactions."""
+        return {
+            name: summary(self.ms),
+            f"{name}_bytes": summary(self.sizes),
+            f"{name}_wire_bytes": summary(self.wire_sizes),
+            "lost": self.lost,
+        }
+
+
 def settle(page: Any) -> None:
     """Wait until Streamlit has finished the current run (no 'running' indicator)."""
     page.wait_for_function(
@@ -121,29 +157,19 @@ def bench_floor(browser: Any, url: str, clicks: int) -> dict[str, Any]:
         lambda: page.get_by_role("button", name="Click").wait_for(state="visible"),
     )
     settle(page)
-    samples, sizes, wire_sizes = [], [], []
+    series = Series(page, wire)
     for n in range(1, clicks + 1):
-        before, before_wire = wire.received, wire.compressed
-        samples.append(
-            timed(
-                lambda: page.get_by_role("button", name="Click").click(),
-                lambda n=n: page.wait_for_function(
-                    f"() => document.querySelector('.st-key-result').innerText.includes("
-                    f"'clicked {n}')",
-                    polling="raf",
-                ),
-            )
+        series.measure(
+            f"click {n}",
+            lambda: page.get_by_role("button", name="Click").click(),
+            lambda n=n: page.wait_for_function(
+                f"() => document.querySelector('.st-key-result').innerText.includes('clicked {n}')",
+                polling="raf",
+                timeout=LOST,
+            ),
         )
-        settle(page)
-        sizes.append(wire.received - before)
-        wire_sizes.append(wire.compressed - before_wire)
     context.close()
-    return {
-        "load": round(load, 1),
-        "click": summary(samples),
-        "bytes": summary(sizes),
-        "wire_bytes": summary(wire_sizes),
-    }
+    return {"load": round(load, 1), **series.report("click")}
 
 
 def bench_app(browser: Any, url: str, taps: int) -> dict[str, Any]:
@@ -156,34 +182,20 @@ def bench_app(browser: Any, url: str, taps: int) -> dict[str, Any]:
         lambda: page.wait_for_function(MAP_READY, polling="raf", timeout=60_000),
     )
     settle(page)
-    samples, sizes, wire_sizes, lost = [], [], [], []
+    series = Series(page, wire)
     for n in range(taps):
         view, region = TAPS[n % len(TAPS)]
-        before_text, before_bytes = page.evaluate(RANKING), wire.received
-        before_wire = wire.compressed
+        before = page.evaluate(RANKING)
         point = page.evaluate(TAP_POINT, [view, region])
-        try:
-            samples.append(
-                timed(
-                    lambda point=point: page.mouse.click(point["x"], point["y"]),
-                    lambda before=before_text: page.wait_for_function(
-                        f"b => ({RANKING})() !== b", arg=before, polling="raf", timeout=LOST
-                    ),
-                )
-            )
-        except PlaywrightTimeout:
-            lost.append(f"{view}:{region}")
-        settle(page)
+        series.measure(
+            f"{view}:{region}",
+            lambda point=point: page.mouse.click(point["x"], point["y"]),
+            lambda before=before: page.wait_for_function(
+                f"b => ({RANKING})() !== b", arg=before, polling="raf", timeout=LOST
+            ),
+        )
         page.wait_for_function(MAP_READY, polling="raf", timeout=30_000)
-        sizes.append(wire.received - before_bytes)
-        wire_sizes.append(wire.compressed - before_wire)
-    result = {
-        "load": round(load, 1),
-        "tap": summary(samples),
-        "tap_bytes": summary(sizes),
-        "tap_wire_bytes": summary(wire_sizes),
-        "lost_taps": lost,
-    }
+    result = {"load": round(load, 1), **series.report("tap")}
     result["lasso"] = bench_lasso(page, wire)
     context.close()
     return result
@@ -237,35 +249,25 @@ def bench_explore(browser: Any, url: str, changes: int) -> dict[str, Any]:
     )
     settle(page)
     levels = ["T11", "T12", "L1", "L2", "L1", "T12", "T11", "T10"]
-    samples, sizes, wire_sizes = [], [], []
+    series = Series(page, wire)
     for n in range(changes):
         level = levels[n % len(levels)]
-        before, before_wire = wire.received, wire.compressed
         ladder = page.get_by_role("radiogroup", name="Spinal level")
         button = ladder.get_by_role("radio", name=level, exact=True)
-        samples.append(
-            timed(
-                lambda button=button: button.click(),
-                lambda level=level: page.wait_for_function(
-                    """lv => [...document.querySelectorAll('.js-plotly-plot')].some(gd =>
-                        gd.data.some(t => t.meta && t.meta.role === 'zone'
-                                          && t.meta.level === lv))""",
-                    arg=level,
-                    polling="raf",
-                    timeout=30_000,
-                ),
-            )
+        series.measure(
+            level,
+            lambda button=button: button.click(),
+            lambda level=level: page.wait_for_function(
+                """lv => [...document.querySelectorAll('.js-plotly-plot')].some(gd =>
+                    gd.data.some(t => t.meta && t.meta.role === 'zone'
+                                      && t.meta.level === lv))""",
+                arg=level,
+                polling="raf",
+                timeout=LOST,
+            ),
         )
-        settle(page)
-        sizes.append(wire.received - before)
-        wire_sizes.append(wire.compressed - before_wire)
     context.close()
-    return {
-        "load": round(load, 1),
-        "level": summary(samples),
-        "level_bytes": summary(sizes),
-        "level_wire_bytes": summary(wire_sizes),
-    }
+    return {"load": round(load, 1), **series.report("level")}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
