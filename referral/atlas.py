@@ -88,15 +88,24 @@ def _with_mirror(left: pd.DataFrame) -> pd.DataFrame:
 
 
 def _select(df: pd.DataFrame, level: str, view: str | None, side: str | None) -> pd.DataFrame:
-    """Rows of ``df`` for ``level`` (and ``view``/``side`` when given)."""
+    """Rows of ``df`` (one level's rows) in ``view`` and on ``side`` when given."""
+    mask = np.ones(len(df), dtype=bool)
+    if view is not None:
+        mask &= (df["view"] == view).to_numpy()
+    if side is not None:
+        mask &= (df["side"] == side).to_numpy()
+    return df if mask.all() else df[mask]
+
+
+def _by_level(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``df``'s rows split by level (every level of ``schema.LEVELS``, empty when absent)."""
+    groups = dict(tuple(df.groupby("level", sort=False))) if len(df) else {}
+    return {level: groups.get(level, df.iloc[0:0]) for level in schema.LEVELS}
+
+
+def _check_level(level: str) -> None:
     if level not in schema.LEVEL_INDEX:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(schema.LEVELS)}")
-    mask = df["level"] == level
-    if view is not None:
-        mask &= df["view"] == view
-    if side is not None:
-        mask &= df["side"] == side
-    return df[mask]
 
 
 class Atlas:
@@ -135,12 +144,39 @@ class Atlas:
         conflicts: pd.DataFrame,
         joints: pd.DataFrame | None = None,
     ) -> None:
-        self.zones = zones
+        self.zones = zones  # each of zones, courses and joints is also split by level
         self.courses = courses
         self.pathways = pathways
         self.sources = sources
         self.conflicts = conflicts
         self.joints = pd.DataFrame(columns=list(JOINT_COLUMNS)) if joints is None else joints
+        self._labels: dict[str, str] = {}  # source_label by id, filled on first use
+
+    # zones, courses and joints are kept split by level as well: selecting one level's rows
+    # from the whole frames took ≈ 3 ms a call, and figures select several per view.
+    @property
+    def zones(self) -> pd.DataFrame:
+        return self._zones
+
+    @zones.setter
+    def zones(self, frame: pd.DataFrame) -> None:
+        self._zones, self._zones_by_level = frame, _by_level(frame)
+
+    @property
+    def courses(self) -> pd.DataFrame:
+        return self._courses
+
+    @courses.setter
+    def courses(self, frame: pd.DataFrame) -> None:
+        self._courses, self._courses_by_level = frame, _by_level(frame)
+
+    @property
+    def joints(self) -> pd.DataFrame:
+        return self._joints
+
+    @joints.setter
+    def joints(self, frame: pd.DataFrame) -> None:
+        self._joints, self._joints_by_level = frame, _by_level(frame)
 
     def levels(self) -> list[str]:
         """Levels with at least one pathway, in spinal order (C2 ... S3)."""
@@ -151,19 +187,22 @@ class Atlas:
         self, level: str, view: str | None = None, side: str | None = None
     ) -> pd.DataFrame:
         """Zones of ``level``, optionally only in ``view`` and/or on ``side``."""
-        return _select(self.zones, level, view, side)
+        _check_level(level)
+        return _select(self._zones_by_level[level], level, view, side)
 
     def level_courses(
         self, level: str, view: str | None = None, side: str | None = None
     ) -> pd.DataFrame:
         """Branch courses of ``level``, optionally only in ``view`` and/or on ``side``."""
-        return _select(self.courses, level, view, side)
+        _check_level(level)
+        return _select(self._courses_by_level[level], level, view, side)
 
     def level_joints(
         self, level: str, view: str | None = None, side: str | None = None
     ) -> pd.DataFrame:
         """Joints of ``level``'s joint-referral pathways, optionally in ``view``/on ``side``."""
-        return _select(self.joints, level, view, side)
+        _check_level(level)
+        return _select(self._joints_by_level[level], level, view, side)
 
     def _source(self, source_id: str) -> pd.Series:
         """The sources row of ``source_id``; ``KeyError`` names an unknown id."""
@@ -178,7 +217,9 @@ class Atlas:
         ``"Konno et al. 2017"``; without authors the (short) title or the journal stands in.
         Unknown ids raise ``KeyError``.
         """
-        return source_label(self._source(source_id))
+        if source_id not in self._labels:
+            self._labels[source_id] = source_label(self._source(source_id))
+        return self._labels[source_id]
 
     def citations(self, source_ids: tuple[str, ...] | list[str] | str) -> list[str]:
         """Full formatted references, e.g. ``"Maigne JY, ... Surg Radiol Anat

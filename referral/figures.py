@@ -4,7 +4,7 @@ Pure: no Streamlit. A figure is composed from
 
 - a :class:`ViewBase` built once per (view, lecture): the skin, every region border in one
   trace, the silhouette's edge, the header (view name, the patient's L and R) and one
-  invisible **tap** trace (a ``scattergl`` lattice of points inside the regions,
+  invisible **tap** trace (a ``scatter`` lattice of points inside the regions,
   ``customdata`` = region id) that makes "tap anywhere in a region" and hover work, because
   plotly reports no point for a click inside a filled polygon;
 - overlay layers, pure functions that return traces: :func:`drawing_layer` (the patient's
@@ -99,13 +99,11 @@ DECIMALS = 0
 #: Units between tap/hover lattice points (3.1 cm; ≈ 9 px on a 520 px view): about 350-500
 #: points per view. A click anywhere in a region lies within ``HOVER_DISTANCE`` px of one.
 TAP_SPACING = 18
-#: The tap lattice is SVG ``scatter``, not ``scattergl``: Streamlit re-creates a chart whose
-#: figure changed, and every re-created WebGL chart takes a new WebGL context until Chromium
-#: drops the oldest ("Too many active WebGL contexts") and a view goes blank.
+#: The tap lattice is one ``scatter`` trace drawn as an invisible line (width 0), not as
+#: markers: plotly hovers and clicks the nearest point either way, and one SVG path redraws
+#: several times faster than hundreds of marker nodes. (The app draws with plotly.js's basic
+#: bundle, which has no ``scattergl``.)
 TAP_TRACE_TYPE = "scatter"
-#: Marker size in px, below the lattice spacing on screen: SVG hover counts every marker
-#: under the pointer as distance 0 and takes the first, so markers must not overlap.
-TAP_MARKER = {False: 6, True: 8}
 #: Pixels within which plotly reports the nearest point for a hover or a click.
 HOVER_DISTANCE = 12
 Y_RANGE = (-10.0, 1010.0)  # feet at 0, vertex at 1000
@@ -657,10 +655,10 @@ def compose(
     """Stack ``layers`` on ``base`` and return a plain plotly figure dict.
 
     Order, bottom to top: skin, layer fills (zones), region borders, layer lines (drawing,
-    courses, joints), silhouette edge, tap trace. The tap trace is one ``scattergl`` trace
+    courses, joints), silhouette edge, tap trace. The tap trace is one ``scatter`` trace
     with ``meta.role == "tap"``: opacity 0, ``customdata`` = region id per point, hover =
     region label plus every layer's notes for that point. ``tool`` sets the interaction:
-    ``"tap"`` (clicks select points), ``"lasso"`` (drag draws a lasso), ``"none"`` (hover
+    ``"tap"`` (a click reports its point), ``"lasso"`` (drag draws a lasso), ``"none"`` (hover
     only). Legend entries repeated across layers (same ``legendgroup``) are shown once;
     ``legend_height`` px are reserved below the body for the legend when ``legend``.
     """
@@ -681,7 +679,7 @@ def compose(
         "margin": margin,
         "showlegend": legend,
         "dragmode": "lasso" if tool == "lasso" else False,
-        "clickmode": "event+select" if tool == "tap" else "event" if tool == "lasso" else "none",
+        "clickmode": "none" if tool == "none" else "event",
     }
     return {"data": data, "layout": layout}
 
@@ -700,13 +698,11 @@ def _tap_trace(base: ViewBase, layers: Sequence[Layer]) -> Trace:
         "type": TAP_TRACE_TYPE,
         "x": _compact(base.points[:, 0]),
         "y": _compact(base.points[:, 1]),
-        "mode": "markers",
-        "marker": {"size": TAP_MARKER[base.lecture], "opacity": 0, "color": INK},
-        "selected": {"marker": {"opacity": 0}},
-        "unselected": {"marker": {"opacity": 0}},
+        "mode": "lines",
+        "line": {"width": 0, "color": INK},
         "customdata": list(base.point_region),
-        "text": text,
-        "hovertemplate": "%{text}<extra></extra>",
+        "hovertext": text,
+        "hovertemplate": "%{hovertext}<extra></extra>",
         "showlegend": False,
         "name": "regions",
         "meta": {"role": "tap"},

@@ -39,11 +39,11 @@ from referral.app.harness import TAP_POINT, TO_PAGE
 #: A tap whose ranking has not changed after this many ms counts as lost.
 LOST = 5_000
 
-#: The four views of the pain map are ready when laid out with their final click mode.
+#: The four views of the pain map are ready when laid out for taps.
 MAP_READY = """() => {
     const charts = [...document.querySelectorAll('[class*="st-key-map-"] .js-plotly-plot')];
-    return charts.length === 4 && charts.every(
-        gd => gd._fullLayout && gd._fullLayout.clickmode === 'event+select');
+    return charts.length === 4 && charts.every(gd => gd._fullLayout
+        && gd._fullLayout.clickmode === 'event' && gd._fullLayout.dragmode === false);
 }"""
 RANKING = """() => {
     const box = document.querySelector('.st-key-ranking');

@@ -6,7 +6,9 @@ itself, a disjoint drawing, an empty one, a multipolygon, a self-intersecting la
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from typing import Any
 
 import numpy as np
 import shapely
@@ -93,3 +95,15 @@ def standard_drawings() -> dict[str, Drawing]:
         ),
         "t12-superior-cluneal-zone": zone_drawing("T12", "superior-cluneal", "posterior"),
     }
+
+
+def chart_figure(element: Any) -> dict[str, Any]:
+    """The figure dict an AppTest element of the app's chart component
+    (``referral.app.plot``) was given."""
+    assert element.type == "bidi_component" and element.proto.component_name == "referral_plot"
+    return json.loads(element.proto.json)["figure"]
+
+
+def chart_figures(at: Any) -> list[dict[str, Any]]:
+    """The figure dict of every chart on an AppTest page, in page order."""
+    return [chart_figure(e) for e in at.get("bidi_component")]

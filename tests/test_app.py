@@ -7,10 +7,9 @@ beside the first; the dermatome adds its band and key point.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import shapely
+from catalogue import chart_figures
 from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
@@ -42,7 +41,7 @@ def text(at: AppTest) -> str:
 
 def charts(at: AppTest) -> list[dict]:
     """The figure JSON of every plotly chart on the page."""
-    return [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    return chart_figures(at)
 
 
 def traces(at: AppTest, role: str, view: str | None = None) -> list[dict]:

@@ -34,7 +34,7 @@ TAPS = (
 READY = f"""mode => {{
     const charts = [...document.querySelectorAll('{CHARTS}')];
     return charts.length === 4 && charts.every(gd => gd._fullLayout && (mode === 'tap'
-        ? gd._fullLayout.clickmode === 'event+select' && gd._fullLayout.dragmode !== 'lasso'
+        ? gd._fullLayout.clickmode === 'event' && gd._fullLayout.dragmode === false
         : gd._fullLayout.dragmode === 'lasso'));
 }}"""
 RANKING = (

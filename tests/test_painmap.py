@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from catalogue import chart_figure, chart_figures
 from streamlit.testing.v1 import AppTest
 
 from referral import report, schema
@@ -50,7 +51,7 @@ def ranked(at: AppTest) -> list[str]:
 
 def charts(at: AppTest) -> dict[str, dict[str, Any]]:
     """Figure JSON of each map chart, by view."""
-    specs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    specs = chart_figures(at)
     return {spec["layout"]["meta"]["view"]: spec for spec in specs}
 
 
@@ -127,7 +128,7 @@ def test_empty_page_shows_four_views_and_says_what_it_is():
     for spec in specs.values():
         assert len(roles(spec, "tap")) == 1
         assert not roles(spec, "drawing") and not roles(spec, "zone")
-        assert spec["layout"]["clickmode"] == "event+select"
+        assert (spec["layout"]["clickmode"], spec["layout"]["dragmode"]) == ("event", False)
     assert at.segmented_control(key="tool").value == "tap"
     assert ranked(at) == []
     text = markdown_texts(at)
@@ -142,8 +143,8 @@ def test_each_chart_sits_in_its_keyed_container_and_the_ranking_in_its_own():
     at = mark_classic(run())
     boxes = keyed_containers(at)
     for view in schema.VIEWS:
-        (chart,) = inner(boxes[f"map-{view}"], "plotly_chart")
-        assert json.loads(chart.proto.spec)["layout"]["meta"]["view"] == view
+        (chart,) = inner(boxes[f"map-{view}"], "bidi_component")
+        assert chart_figure(chart)["layout"]["meta"]["view"] == view
     lines = [m.value for m in inner(boxes["ranking"], "markdown")]
     assert LINE.findall("\n".join(lines))
 
@@ -211,7 +212,7 @@ def test_the_tool_switch_changes_how_the_charts_take_input():
     at.segmented_control(key="tool").set_value("erase").run()
     assert all(s["layout"]["dragmode"] == "lasso" for s in charts(ok(at)).values())
     at.segmented_control(key="tool").set_value("tap").run()
-    assert all(s["layout"]["clickmode"] == "event+select" for s in charts(ok(at)).values())
+    assert all(s["layout"]["dragmode"] is False for s in charts(ok(at)).values())
 
 
 def test_rating_a_region_goes_into_the_link_and_can_be_undone():

@@ -13,7 +13,7 @@ import time
 import streamlit as st
 
 from referral import figures, schema
-from referral.app import cache, charts, lecture, links, sharing, stepping, tables
+from referral.app import cache, lecture, links, plot, sharing, stepping, tables
 from referral.guide import guide_for
 
 SIDE_CHOICES: dict[str, tuple[str, ...]] = {
@@ -156,9 +156,8 @@ for column, view in zip(columns, views, strict=True):
     if with_dermatome:
         layers.append(cache.dermatome(view, level, sides, is_lecture))
     fig = figures.compose(cache.base(view, is_lecture), layers, height=height)
-    column.plotly_chart(
-        charts.Checked(fig), key=f"explore-{view}", config={"displaylogo": False}, theme=None
-    )
+    with column:
+        plot.plot(fig, key=f"explore-{view}", config={"displaylogo": False})
 side_panel.markdown(legend, unsafe_allow_html=True)
 if not is_lecture:
     with st.expander("How to read the map"):

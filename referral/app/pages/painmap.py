@@ -13,14 +13,13 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import plotly.graph_objects as go
 import shapely
 import streamlit as st
 
 from referral import figures, report, schema
-from referral.app import cache, charts, links, results
+from referral.app import cache, links, plot, results
 from referral.drawing import Drawing, DrawingError
 from referral.matching import Ranking, rank_levels
 from referral.selection import TOOLS, History, Tool, edit, read_drawing_text
@@ -95,7 +94,7 @@ def notify(message: str, quoted: Sequence[str] = ()) -> None:
 
 def on_chart(view: schema.View) -> None:
     """Apply the selection the chart of ``view`` just reported, with the current tool."""
-    event = st.session_state.get(f"chart-{view}")
+    event = plot.selection(f"chart-{view}")
     tool: Tool = st.session_state.get("tool") or "tap"
     result = edit(drawing(), event, tool, view, cache.regions())
     commit(result.drawing)
@@ -277,24 +276,18 @@ def chart_figure(
     area: shapely.Geometry | None,
     shown: tuple[tuple[str, figures.Style], ...],
     sides: tuple[str, ...],
-) -> go.Figure:
+) -> dict[str, Any]:
     """The view's figure, rebuilt only when its drawing, levels, sides or tool changed."""
     mode: Literal["tap", "lasso"] = "tap" if tool == "tap" else "lasso"
     key = (mode, None if area is None else shapely.to_wkb(area), shown, sides)
-    memo: dict[str, tuple[object, go.Figure]] = st.session_state.setdefault(FIGURES, {})
+    memo: dict[str, tuple[object, dict[str, Any]]] = st.session_state.setdefault(FIGURES, {})
     if view in memo and memo[view][0] == key:
         return memo[view][1]
     layers = [figures.drawing_layer(area)]
     layers += [
         cache.level_layer(view, lv, sides, False, style, detail=False) for lv, style in shown
     ]
-    spec = figures.compose(
-        cache.base(view, False),
-        layers,
-        tool=mode,
-        height=CHART_HEIGHT,
-    )
-    figure = charts.Checked(spec)
+    figure = figures.compose(cache.base(view, False), layers, tool=mode, height=CHART_HEIGHT)
     memo[view] = (key, figure)
     return figure
 
@@ -318,17 +311,14 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
     sides = results.painful_sides(ranking) or schema.SIDES
     widths = [figures.x_range(cache.body(), view) for view in schema.VIEWS]
     columns = st.columns([x1 - x0 for x0, x1 in widths], gap="small")
-    selection_mode: tuple[Literal["points", "lasso"]] = ("points",) if tool == "tap" else ("lasso",)
     for column, view in zip(columns, schema.VIEWS, strict=True):
         figure = chart_figure(view, tool, shapes.get(view), tuple(shown), sides)
         with column.container(key=f"map-{view}"):
-            st.plotly_chart(
+            plot.plot(
                 figure,
                 key=f"chart-{view}",
                 on_select=functools.partial(on_chart, view),
-                selection_mode=selection_mode,
                 config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"pain-map-{view}"}},
-                theme=None,
             )
     if shown:
         st.markdown(results.legend_markdown(cache.atlas(), shown))

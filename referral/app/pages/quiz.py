@@ -14,7 +14,7 @@ import shapely
 import streamlit as st
 
 from referral import figures, quiz, schema
-from referral.app import cache, lecture, links, sharing
+from referral.app import cache, lecture, links, plot, sharing
 
 PARAMS: tuple[links.Param, ...] = (
     links.Param("seed", links.integer(0, quiz.MAX_SEED), "", f"a whole number 0 … {quiz.MAX_SEED}"),
@@ -48,7 +48,7 @@ def go(seed: int, q: int, answers: tuple[str, ...]) -> None:
 
 def on_tap(question: quiz.Question, chosen_key: str, chart_key: str) -> None:
     """Chart callback: toggle the tapped regions in the list of marked regions."""
-    event = st.session_state.get(chart_key) or {}
+    event = plot.selection(chart_key) or {}
     points = (event.get("selection") or {}).get("points") or []
     tapped = {p.get("customdata") for p in points if isinstance(p.get("customdata"), str)}
     marked = set(st.session_state.get(chosen_key, []))
@@ -179,16 +179,14 @@ with st.container(key="question"):
         left, right = st.columns([3, 2])
         with left:
             if question.kind == "tap-level" and not answered:
-                st.plotly_chart(
+                plot.plot(
                     figure,
                     key=chart_key,
                     on_select=lambda: on_tap(question, chosen_key, chart_key),
-                    selection_mode=["points"],
                     config={"displaylogo": False},
-                    theme=None,
                 )
             else:
-                st.plotly_chart(figure, key=chart_key, config={"displaylogo": False}, theme=None)
+                plot.plot(figure, key=chart_key, config={"displaylogo": False})
         with right:
             if answered:
                 show_feedback(question, token)
