@@ -2,15 +2,16 @@
 
 Pure: no Streamlit. A figure is composed from
 
-- a :class:`ViewBase` built once per (view, lecture): the skin, every region border in one
-  trace, the silhouette's edge, the header (view name, the patient's L and R) and one
-  invisible **tap** trace (a ``scatter`` lattice of points inside the regions,
-  ``customdata`` = region id) that makes "tap anywhere in a region" and hover work, because
-  plotly reports no point for a click inside a filled polygon;
+- a :class:`ViewBase` built once per (view, lecture): the skin and every region border as
+  two layout shapes (``name`` ``skin`` and ``border``), the silhouette's edge, the header
+  (view name, the patient's L and R) and one invisible **tap** trace (a ``scatter`` lattice
+  of points inside the regions, ``customdata`` = region id) that makes "tap anywhere in a
+  region" and hover work, because plotly reports no point for a click inside a filled
+  polygon;
 - overlay layers, pure functions that return traces: :func:`drawing_layer` (the patient's
   pain), :func:`level_layer` (a level's zones, branch courses and joints; ``style="compare"``
   draws a second level hatched and outlined so the two stay apart without colour);
-- :func:`compose`, which stacks them in a fixed order (skin, zones, drawing, borders,
+- :func:`compose`, which stacks them in a fixed order (skin, borders, zones, drawing,
   courses, outline, tap) and writes, for every tap point, which zones of which level lie
   under it into the hover text. Legend entries are deduplicated by ``legendgroup``.
 
@@ -18,9 +19,8 @@ Pure: no Streamlit. A figure is composed from
 layers are shared between calls and never mutated, so a caller may cache them.
 
 Coordinates are in the frame of :mod:`referral.schema` (1000 units = 170 cm, y up), rounded
-to ``DECIMALS`` places. Every trace carries ``meta={"role": ...}``: ``skin``, ``border``,
-``outline``, ``tap``, ``drawing``, ``zone``, ``course``, ``course-halo``, ``exit``, ``joint``,
-``course-label``.
+to ``DECIMALS`` places. Every trace carries ``meta={"role": ...}``: ``outline``, ``tap``,
+``drawing``, ``zone``, ``course``, ``course-halo``, ``exit``, ``joint``, ``course-label``.
 """
 
 from __future__ import annotations
@@ -210,6 +210,44 @@ def _rings(geom: BaseGeometry) -> tuple[list[float | int | None], list[float | i
     return xs, ys
 
 
+def svg_path(geom: BaseGeometry) -> str:
+    """An SVG path in data coordinates of every ring/line of ``geom`` (rings closed with
+    ``Z``), for a plotly ``path`` shape: one path element however many parts.
+
+    >>> svg_path(shapely.box(0, 0, 2, 1))
+    'M2 0L2 1L0 1L0 0L2 0Z'
+    >>> svg_path(shapely.MultiLineString([[(0, 0), (1, 1)], [(3, 3), (4, 4)]]))
+    'M0 0L1 1M3 3L4 4'
+    """
+    closed = geom.geom_type in ("Polygon", "MultiPolygon")
+    xs, ys = _rings(geom)
+    parts, pen = [], False
+    for x, y in zip(xs, ys, strict=True):
+        if x is None:
+            parts.append("Z" if closed else "")
+            pen = False
+            continue
+        parts.append(f"{'L' if pen else 'M'}{x} {y}")
+        pen = True
+    if pen and closed:
+        parts.append("Z")
+    return "".join(parts)
+
+
+def path_shape(geom: BaseGeometry, role: str, **style: Any) -> dict[str, Any]:
+    """A layout shape drawing ``geom`` under every trace (``name`` = ``role``); ``style``
+    sets ``line`` and ``fillcolor``."""
+    return {
+        "type": "path",
+        "xref": "x",
+        "yref": "y",
+        "layer": "below",
+        "path": svg_path(geom),
+        "name": role,
+        **style,
+    }
+
+
 def lattice(geom: BaseGeometry, spacing: float = TAP_SPACING) -> np.ndarray:
     """Return the ``(n, 2)`` points of the global ``spacing`` lattice strictly inside ``geom``.
 
@@ -311,11 +349,11 @@ def _header(view: str, xs: tuple[float, float], size: Fonts) -> list[dict[str, A
 
 @dataclass(frozen=True)
 class ViewBase:
-    """One view's fixed part: traces, layout and the tap lattice (never mutated)."""
+    """One view's fixed part: layout (with the skin and region borders as shapes under
+    every trace), the silhouette's edge, and the tap lattice (never mutated)."""
 
     view: str
     lecture: bool
-    under: tuple[Trace, ...]
     over: tuple[Trace, ...]
     layout: dict[str, Any]
     points: np.ndarray
@@ -324,8 +362,11 @@ class ViewBase:
 
 
 def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False) -> ViewBase:
-    """Build one view's base: skin, region borders (one trace), edge, header, tap lattice.
+    """Build one view's base: skin, region borders, edge, header, tap lattice.
 
+    Skin and borders are two layout shapes (one SVG path each) under every trace: as a
+    trace, the borders' ≈ 400 separate lines were ≈ 400 path elements, restyled on every
+    redraw, half of a redraw's time. Overlays are drawn over them, zones translucent.
     Ranges are fixed around the body (:func:`x_range`, ``Y_RANGE``) with equal aspect.
     """
     if view not in schema.VIEWS:
@@ -333,9 +374,9 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
     size, width = fonts(lecture), lines(lecture)
     shapes = regions.in_view(view)
     outline = body.outline(view)
-    skin = {**lines_trace(outline, "skin", OUTLINE, 0), "fill": "toself", "fillcolor": SKIN}
+    skin = path_shape(outline, "skin", fillcolor=SKIN, line={"width": 0})
     borders = shapely.union_all([geom.boundary for geom in shapes.values()])
-    border = lines_trace(borders, "border", BORDER, width.border)
+    border = path_shape(borders, "border", line={"color": BORDER, "width": width.border})
     edge = lines_trace(outline, "outline", OUTLINE, width.outline)
     points, rids = [], []
     for rid, geom in shapes.items():
@@ -367,6 +408,7 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
         "hoverdistance": HOVER_DISTANCE,
         "dragmode": False,
         "annotations": _header(view, xs, size),
+        "shapes": [skin, border],
         "xaxis": {"range": list(xs), "visible": False, "fixedrange": True},
         "yaxis": {
             "range": list(Y_RANGE),
@@ -379,8 +421,7 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
     return ViewBase(
         view=view,
         lecture=lecture,
-        under=(skin,),
-        over=(border, edge),
+        over=(edge,),
         layout=layout,
         points=np.vstack(points),
         point_region=tuple(rids),
@@ -392,7 +433,7 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
 class Layer:
     """Overlay traces for one view, plus hover notes for the base's tap points.
 
-    ``fills`` go under the region borders, ``lines`` above them. ``notes`` maps a tap point
+    ``fills`` go under ``lines`` (both over the region borders). ``notes`` maps a tap point
     index to the lines its hover adds (e.g. which level's zone lies under it).
     """
 
@@ -654,9 +695,10 @@ def compose(
 ) -> dict[str, Any]:
     """Stack ``layers`` on ``base`` and return a plain plotly figure dict.
 
-    Order, bottom to top: skin, layer fills (zones), region borders, layer lines (drawing,
-    courses, joints), silhouette edge, tap trace. The tap trace is one ``scatter`` trace
-    with ``meta.role == "tap"``: opacity 0, ``customdata`` = region id per point, hover =
+    Order, bottom to top: skin and region borders (layout shapes), layer fills (zones),
+    layer lines (drawing, courses, joints), silhouette edge, tap trace. The tap trace is one
+    ``scatter`` trace with ``meta.role == "tap"``: an invisible line through the lattice,
+    ``customdata`` = region id per point, hover =
     region label plus every layer's notes for that point. ``tool`` sets the interaction:
     ``"tap"`` (a click reports its point), ``"lasso"`` (drag draws a lasso), ``"none"`` (hover
     only). Legend entries repeated across layers (same ``legendgroup``) are shown once;
@@ -664,7 +706,7 @@ def compose(
     """
     fills = [t for layer in layers for t in layer.fills]
     overlay = [t for layer in layers for t in layer.lines]
-    data = [*base.under, *fills, base.over[0], *overlay, *base.over[1:], _tap_trace(base, layers)]
+    data = [*fills, *overlay, *base.over, _tap_trace(base, layers)]
     seen: set[str] = set()
     for i, trace in enumerate(data):
         group = trace.get("legendgroup")

@@ -115,7 +115,7 @@ def test_layer_draws_bands_under_and_key_points_over(derm, body):
     assert layer.notes and all("T12" in lines[0] for lines in layer.notes.values())
     fig = figures.compose(base, [layer])
     roles = [t["meta"]["role"] for t in fig["data"]]
-    assert roles.index("dermatome") < roles.index("border") < roles.index("dermatome-point")
+    assert roles.index("dermatome") < roles.index("dermatome-point") < roles.index("outline")
 
 
 def test_a_level_without_a_band_draws_only_its_point(derm, body):

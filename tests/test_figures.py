@@ -84,7 +84,15 @@ def test_header_rows_do_not_share_a_line(bases, view):
 def test_base_is_a_handful_of_traces(bases, view):
     fig = figures.compose(bases[view])
     roles = [t["meta"]["role"] for t in fig["data"]]
-    assert roles == ["skin", "border", "outline", "tap"]
+    assert roles == ["outline", "tap"]
+    # Skin, then every region border, as one SVG path each, under every trace.
+    shapes = fig["layout"]["shapes"]
+    assert [(s["name"], s["layer"], s["type"]) for s in shapes] == [
+        ("skin", "below", "path"),
+        ("border", "below", "path"),
+    ]
+    assert shapes[0]["fillcolor"] == figures.SKIN and shapes[0]["path"].endswith("Z")
+    assert shapes[1]["path"].count("M") > 1  # separate border lines, one path
 
 
 @pytest.mark.parametrize("view", schema.VIEWS)
@@ -245,9 +253,9 @@ def test_layer_order_puts_drawing_over_zones_and_tap_last(bases, fake_atlas):
         ],
     )
     roles = [t["meta"]["role"] for t in fig["data"]]
-    assert roles[0] == "skin" and roles[-2:] == ["outline", "tap"]
-    assert max(i for i, r in enumerate(roles) if r == "zone") < roles.index("border")
-    assert roles.index("border") < roles.index("drawing")
+    assert roles[-2:] == ["outline", "tap"]
+    assert max(i for i, r in enumerate(roles) if r == "zone") < roles.index("drawing")
+    assert all(s["layer"] == "below" for s in fig["layout"]["shapes"])  # skin, borders
 
 
 def test_level_layer_rejects_unknown_level(bases, fake_atlas):
