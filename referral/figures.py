@@ -726,6 +726,54 @@ def compose(
     return {"data": data, "layout": layout}
 
 
+def patch(figure: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """``figure`` as changes to ``base``, another figure of the same view (e.g. the view's
+    :func:`compose` without layers), so only the changes need to travel.
+
+    A trace whose role (``meta.role``) has a trace in ``base`` becomes ``{"$base": j}`` plus
+    the keys whose values differ from base trace ``j`` (``None`` for a key it lacks); a list
+    of the same length with under half its items changed becomes ``{"$changes": [[i, v],
+    ...]}``. Other traces are kept whole. The layout keeps only the keys that differ.
+
+    >>> base = {"data": [{"meta": {"role": "tap"}, "x": [1, 2], "hovertext": ["a", "b", "c"]}],
+    ...         "layout": {"height": 400, "title": "t"}}
+    >>> fig = {"data": [{"meta": {"role": "zone"}, "x": [0]},
+    ...                 {"meta": {"role": "tap"}, "x": [1, 2], "hovertext": ["a", "b", "C"]}],
+    ...        "layout": {"height": 520, "title": "t"}}
+    >>> patch(fig, base)["data"][1]
+    {'$base': 0, 'hovertext': {'$changes': [[2, 'C']]}}
+    >>> patch(fig, base)["layout"]
+    {'height': 520}
+    """
+    roles = {(t.get("meta") or {}).get("role"): j for j, t in enumerate(base["data"])}
+    data: list[dict[str, Any]] = []
+    for trace in figure["data"]:
+        j = roles.get((trace.get("meta") or {}).get("role"))
+        if j is None:
+            data.append(trace)
+            continue
+        old = base["data"][j]
+        changed: dict[str, Any] = {"$base": j}
+        for key in old.keys() - trace.keys():
+            changed[key] = None
+        for key, value in trace.items():
+            if old.get(key) != value:
+                changed[key] = _changes(old.get(key), value)
+        data.append(changed)
+    layout = {k: v for k, v in figure["layout"].items() if base["layout"].get(k) != v}
+    layout |= {k: None for k in base["layout"].keys() - figure["layout"].keys()}
+    return {"data": data, "layout": layout}
+
+
+def _changes(old: Any, new: Any) -> Any:
+    """``new`` as ``{"$changes": [[i, item], ...]}`` against the list ``old`` when that is
+    shorter (same length, under half the items changed), else ``new`` itself."""
+    if not (isinstance(old, list) and isinstance(new, list) and len(old) == len(new)):
+        return new
+    changes = [[i, b] for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+    return {"$changes": changes} if len(changes) < len(new) / 2 else new
+
+
 def _tap_trace(base: ViewBase, layers: Sequence[Layer]) -> Trace:
     """The invisible lattice: one marker per point, region id in ``customdata``."""
     notes: dict[int, list[str]] = {}
@@ -766,8 +814,11 @@ __all__ = [
     "level_layer",
     "lines",
     "lines_trace",
+    "patch",
+    "path_shape",
     "pathway_colours",
     "rgba",
+    "svg_path",
     "view_base",
     "x_range",
     "zone_description",

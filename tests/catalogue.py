@@ -97,13 +97,41 @@ def standard_drawings() -> dict[str, Drawing]:
     }
 
 
-def chart_figure(element: Any) -> dict[str, Any]:
-    """The figure dict an AppTest element of the app's chart component
-    (``referral.app.plot``) was given."""
-    assert element.type == "bidi_component" and element.proto.component_name == "referral_plot"
-    return json.loads(element.proto.json)["figure"]
+def unpatch(patch: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The figure a :func:`referral.figures.patch` describes: what ``plot.js`` rebuilds."""
+
+    def item(value: Any, old: Any) -> Any:
+        if isinstance(value, dict) and "$changes" in value:
+            out = list(old)
+            for i, new in value["$changes"]:
+                out[i] = new
+            return out
+        return value
+
+    data = []
+    for trace in patch["data"]:
+        if "$base" not in trace:
+            data.append(trace)
+            continue
+        old = base["data"][trace["$base"]]
+        merged = {**old, **{k: item(v, old.get(k)) for k, v in trace.items() if k != "$base"}}
+        data.append({k: v for k, v in merged.items() if v is not None})
+    layout = {k: v for k, v in {**base["layout"], **patch["layout"]}.items() if v is not None}
+    return {"data": data, "layout": layout}
 
 
 def chart_figures(at: Any) -> list[dict[str, Any]]:
-    """The figure dict of every chart on an AppTest page, in page order."""
-    return [chart_figure(e) for e in at.get("bidi_component")]
+    """The figure of every chart (``referral.app.plot``) on an AppTest page, in page order."""
+    return [chart_figure(e, at) for e in at.get("bidi_component") if "patch" in _data(e)]
+
+
+def chart_figure(element: Any, at: Any) -> dict[str, Any]:
+    """The figure a chart element of ``at``'s page shows (its patch on its base)."""
+    (bases,) = [_data(e)["bases"] for e in at.get("bidi_component") if "bases" in _data(e)]
+    data = _data(element)
+    return unpatch(data["patch"], bases[data["base"]])
+
+
+def _data(element: Any) -> dict[str, Any]:
+    assert element.type == "bidi_component" and element.proto.component_name == "referral_plot"
+    return json.loads(element.proto.json)

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from catalogue import chart_figures
+from streamlit.testing.v1 import AppTest
 
+from referral import schema
 from referral.app.harness import ROOT, TAP_POINT, TO_PAGE
 from referral.regions import load_regions
 
@@ -194,6 +197,21 @@ def test_outline_erase_and_undo_with_the_lasso(page, app_url):
     undo = page.locator(".st-key-undo").get_by_role("button")
     act(page, undo.click, "equals", outlined)
     assert ranked(page)
+
+
+def test_the_browser_draws_exactly_the_figures_the_page_composed(page, app_url):
+    """plot.js rebuilds each figure from its patch and the view's base: what plotly is
+    given equals what :func:`referral.figures.compose` made (read back through AppTest)."""
+    text = "1~r_left-groin_left-iliac-crest_left-trochanter_left-upper-buttock"
+    open_map(page, f"{app_url}/?drawing={text}")
+    drawn = page.evaluate(
+        f"""() => [...document.querySelectorAll('{CHARTS}')].map(gd => gd.__referral.figure)"""
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.query_params["drawing"] = text
+    composed = chart_figures(at.run())
+    assert [f["layout"]["meta"]["view"] for f in drawn] == list(schema.VIEWS)
+    assert drawn == json.loads(json.dumps(composed))
 
 
 def test_a_tampered_link_warns_and_keeps_what_it_can(page, app_url):

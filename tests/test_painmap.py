@@ -144,7 +144,7 @@ def test_each_chart_sits_in_its_keyed_container_and_the_ranking_in_its_own():
     boxes = keyed_containers(at)
     for view in schema.VIEWS:
         (chart,) = inner(boxes[f"map-{view}"], "bidi_component")
-        assert chart_figure(chart)["layout"]["meta"]["view"] == view
+        assert chart_figure(chart, at)["layout"]["meta"]["view"] == view
     lines = [m.value for m in inner(boxes["ranking"], "markdown")]
     assert LINE.findall("\n".join(lines))
 
@@ -163,12 +163,18 @@ def test_marking_the_classic_pattern_ranks_a_thoracolumbar_level_first():
     assert f"Why {levels[0]}" in markdown_texts(at)
 
 
-def test_the_best_match_comes_with_its_examination_guide():
+def test_the_best_match_comes_with_its_examination_guide_written_when_opened():
     at = mark_classic(run())
     best = ranked(at)[0]
-    (guide,) = [e for e in at.expander if e.label == f"From match to examination: {best}"]
-    text = "\n".join(m.value for m in guide.markdown)
-    assert "**Examination**" in text and "*Evidence:*" in text
+
+    def guide() -> str:
+        (section,) = [e for e in at.expander if e.label == f"From match to examination: {best}"]
+        return "\n".join(m.value for m in section.markdown)
+
+    assert guide() == ""  # closed: not written, so a tap does not re-send it
+    at.session_state[f"guide-{best}"] = True  # what opening the section does
+    ok(at.run())
+    assert "**Examination**" in guide() and "*Evidence:*" in guide()
 
 
 def test_runner_up_and_both_are_one_click_away():

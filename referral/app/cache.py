@@ -8,6 +8,7 @@ Caching lives only here, at the UI edge. Everything is cached with ``st.cache_re
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -57,6 +58,14 @@ def text(name: str) -> str:
 def base(view: str, lecture: bool) -> figures.ViewBase:
     """One view's base figure part (skin, borders, header, tap lattice)."""
     return figures.view_base(body(), regions(), view, lecture=lecture)
+
+
+@st.cache_resource(show_spinner=False)
+def base_figure(view: str, lecture: bool) -> tuple[str, dict[str, Any]]:
+    """One view's base as a figure without layers, and the name the charts know it by:
+    what they are patched against (:mod:`referral.app.plot`)."""
+    name = f"{view}-lecture" if lecture else view
+    return name, figures.compose(base(view, lecture))
 
 
 @st.cache_resource(show_spinner=False, max_entries=1024)

@@ -1,9 +1,61 @@
-// One plotly chart that stays mounted across reruns (see plot.py).
+// One plotly chart that stays mounted across reruns, or the page's base figures (plot.py).
 //
-// Streamlit calls the default export with the chart's data on mount and again whenever the
-// data changes; the chart's div survives, so a changed figure is patched with Plotly.react
-// instead of drawn afresh. plotly.js (the basic bundle: scatter, which is all the maps use)
-// loads once per page from the app's own static folder.
+// Streamlit calls the default export with the element's data on mount and again whenever
+// the data changes; a chart's div survives, so a changed figure is patched with
+// Plotly.react instead of drawn afresh. A chart's data is its figure as a patch on a base
+// figure (referral.figures.patch) that the page's bases element registers by name.
+// plotly.js (the basic bundle: scatter, which is all the maps use) loads once per page from
+// the app's own static folder.
+
+/** Base figures by name, each a promise resolved when the bases element registers it. */
+const bases = (window.__referralBases ??= new Map());
+
+function baseFigure(name) {
+  if (!bases.has(name)) {
+    let resolve;
+    const promise = new Promise((r) => (resolve = r));
+    bases.set(name, { promise, resolve });
+  }
+  return bases.get(name).promise;
+}
+
+function registerBases(named) {
+  for (const [name, figure] of Object.entries(named)) {
+    baseFigure(name);
+    const entry = bases.get(name);
+    entry.resolve(figure);
+    entry.promise = Promise.resolve(figure);
+  }
+}
+
+/** A list patched by ``{$changes: [[i, v], ...]}``, or ``value`` itself. */
+function patched(value, base) {
+  if (!value || !Array.isArray(value.$changes)) return value;
+  const out = base.slice();
+  for (const [i, item] of value.$changes) out[i] = item;
+  return out;
+}
+
+/** The figure a patch describes (the inverse of referral.figures.patch). */
+function unpatch(patch, base) {
+  const data = patch.data.map((trace) => {
+    if (trace.$base === undefined) return trace;
+    const old = base.data[trace.$base];
+    const out = { ...old };
+    for (const [key, value] of Object.entries(trace)) {
+      if (key === "$base") continue;
+      if (value === null) delete out[key];
+      else out[key] = patched(value, old[key]);
+    }
+    return out;
+  });
+  const layout = { ...base.layout };
+  for (const [key, value] of Object.entries(patch.layout)) {
+    if (value === null) delete layout[key];
+    else layout[key] = value;
+  }
+  return { data, layout };
+}
 
 /** window.Plotly, loading ``bundle`` on first use (one load shared by every chart). */
 function plotly(bundle) {
@@ -44,6 +96,7 @@ function lassoEvent(event) {
 
 /** Whether two flat arrays hold the same values in the same order. */
 function sameValues(a, b) {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -91,17 +144,23 @@ function listen(Plotly, gd) {
 
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
+  if (data.bases) {
+    registerBases(data.bases);
+    plotly(data.bundle).catch(() => {}); // start loading now; a chart reports a failure
+    return;
+  }
   let gd = parentElement.querySelector(":scope > .referral-plot");
   if (!gd) {
     gd = document.createElement("div");
     gd.className = "referral-plot";
     parentElement.appendChild(gd);
   }
-  gd.__referral = { figure: data.figure, config: data.config, events: data.events, setTriggerValue };
   let current = true;
-  plotly(data.bundle)
-    .then(async (Plotly) => {
+  Promise.all([plotly(data.bundle), baseFigure(data.base)])
+    .then(async ([Plotly, base]) => {
       if (!current) return;
+      const figure = unpatch(data.patch, base);
+      gd.__referral = { figure, config: data.config, events: data.events, setTriggerValue };
       await draw(Plotly, gd);
       listen(Plotly, gd); // gd.on exists once the chart is drawn
     })

@@ -9,6 +9,11 @@ div stays, a changed figure is patched with ``Plotly.react``, and plotly.js's ba
 once per page. Figures are passed as plain JSON: no plotly validation per rerun (the tests
 check :func:`referral.figures.compose` against plotly's schema instead).
 
+Each view's fixed part (skin, borders, tap lattice: most of a figure's bytes) is sent once
+per page in :func:`bases`, whose element never changes, so Streamlit sends it in full only
+the first time and then as a short reference; a chart's data is its figure as
+:func:`referral.figures.patch` against its base (a few kB, not ≈ 50).
+
 A chart with ``on_select`` reports taps (with ``dragmode`` off) and lasso paths in the
 shape of ``st.plotly_chart``'s selection event, ``{"selection": {"points": [...],
 "lasso": [...]}}``, which :func:`selection` reads back in the callback.
@@ -16,11 +21,13 @@ shape of ``st.plotly_chart``'s selection event, ``{"selection": {"points": [...]
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+
+from referral import figures
 
 #: The component's JavaScript; plotly.js itself is loaded by it from ``static/``.
 SCRIPT = (Path(__file__).with_name("plot.js")).read_text(encoding="utf-8")
@@ -29,24 +36,40 @@ SCRIPT = (Path(__file__).with_name("plot.js")).read_text(encoding="utf-8")
 BUNDLE = "plotly-basic-4.1.1.min.js"
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
-_mount = st.components.v2.component("referral_plot", js=SCRIPT, isolate_styles=False)
+#: The bases element draws nothing; this keeps its empty row out of the page's layout.
+STYLE = ".st-key-plot-bases { display: none; }"
+
+_mount = st.components.v2.component("referral_plot", js=SCRIPT, css=STYLE, isolate_styles=False)
+
+
+def bases(named: Mapping[str, dict[str, Any]]) -> None:
+    """Send the base figures, by name, that this page's charts are patched against.
+
+    Call it before the charts, with the same figures on every run (cached ones): its
+    element draws nothing.
+    """
+    _mount(key="plot-bases", data={"bases": dict(named), "bundle": f"app/static/{BUNDLE}"})
 
 
 def plot(
     figure: dict[str, Any],
     *,
     key: str,
+    base: tuple[str, dict[str, Any]],
     config: dict[str, Any] | None = None,
     on_select: Callable[[], None] | None = None,
 ) -> None:
     """Show ``figure`` (a plain plotly figure dict) in a chart kept under ``key``.
 
-    ``on_select`` is called, before the rerun, for every tap or lasso on the chart; the
-    event is :func:`selection` of ``key``. The chart reserves the figure's height (px) so
-    the page does not move while plotly.js loads.
+    ``base`` is the (name, figure) of a base sent by :func:`bases` in this run; the chart
+    receives ``figure`` as a patch on it. ``on_select`` is called, before the rerun, for
+    every tap or lasso on the chart; the event is :func:`selection` of ``key``. The chart
+    reserves the figure's height (px) so the page does not move while plotly.js loads.
     """
+    name, base_figure = base
     data = {
-        "figure": figure,
+        "base": name,
+        "patch": figures.patch(figure, base_figure),
         "config": config or {},
         "events": on_select is not None,
         "bundle": f"app/static/{BUNDLE}",

@@ -149,6 +149,7 @@ if is_lecture:
     *columns, side_panel = st.columns([*(3,) * len(views), 3.2])
 else:
     columns, side_panel = st.columns(len(views)), st.container()
+plot.bases(dict(cache.base_figure(view, is_lecture) for view in views))
 for column, view in zip(columns, views, strict=True):
     layers = [cache.level_layer(view, level, sides, is_lecture, "primary", True)]
     if compare_level is not None:
@@ -157,7 +158,12 @@ for column, view in zip(columns, views, strict=True):
         layers.append(cache.dermatome(view, level, sides, is_lecture))
     fig = figures.compose(cache.base(view, is_lecture), layers, height=height)
     with column:
-        plot.plot(fig, key=f"explore-{view}", config={"displaylogo": False})
+        plot.plot(
+            fig,
+            key=f"explore-{view}",
+            base=cache.base_figure(view, is_lecture),
+            config={"displaylogo": False},
+        )
 side_panel.markdown(legend, unsafe_allow_html=True)
 if not is_lecture:
     with st.expander("How to read the map"):

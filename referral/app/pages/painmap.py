@@ -254,17 +254,24 @@ def show_table(ranking: Ranking) -> None:
 
 
 def show_explanation(ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
-    """Reasons in plain words and the sources for the levels drawn on the map."""
+    """Reasons in plain words and the sources for the levels drawn on the map.
+
+    The guide and the sources are written only while their section is open: closed, they
+    cost every tap nothing (they are ≈ 14 kB of Markdown).
+    """
     for level, _ in shown:
         st.markdown(f"**Why {level}**")
         reasons = ranking.reasons(level)
         st.markdown("\n".join(f"- {results.escape_markdown(reason)}" for reason in reasons))
     for level, _ in shown:
-        with st.expander(f"From match to examination: {level}"):
-            st.markdown(cache.guide_markdown(level))
+        label = f"From match to examination: {level}"
+        with st.expander(label, key=f"guide-{level}", on_change="rerun") as section:
+            if section.open:
+                st.markdown(cache.guide_markdown(level))
     if shown:
-        with st.expander("Sources"):
-            st.markdown(cache.citations_markdown(tuple(lv for lv, _ in shown)))
+        with st.expander("Sources", key="sources", on_change="rerun") as section:
+            if section.open:
+                st.markdown(cache.citations_markdown(tuple(lv for lv, _ in shown)))
 
 
 # -- the map ------------------------------------------------------------------------------
@@ -317,6 +324,7 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
             plot.plot(
                 figure,
                 key=f"chart-{view}",
+                base=cache.base_figure(view, False),
                 on_select=functools.partial(on_chart, view),
                 config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"pain-map-{view}"}},
             )
@@ -439,6 +447,7 @@ current = drawing()
 ranking = rank_levels(current, cache.index())
 write_link(current)
 
+plot.bases(dict(cache.base_figure(view, False) for view in schema.VIEWS))
 maps, side = st.columns([37, 13], gap="medium")
 with side:
     show_ranking(ranking, current)

@@ -176,17 +176,20 @@ with st.container(key="question"):
         else:
             marked = quiz.tap_regions(token) if question.kind == "tap-level" else []
         figure = question_figure(question, answered, marked, is_lecture)
+        base = cache.base_figure(question.view, is_lecture)
+        plot.bases(dict([base]))
         left, right = st.columns([3, 2])
         with left:
             if question.kind == "tap-level" and not answered:
                 plot.plot(
                     figure,
                     key=chart_key,
+                    base=base,
                     on_select=lambda: on_tap(question, chosen_key, chart_key),
                     config={"displaylogo": False},
                 )
             else:
-                plot.plot(figure, key=chart_key, config={"displaylogo": False})
+                plot.plot(figure, key=chart_key, base=base, config={"displaylogo": False})
         with right:
             if answered:
                 show_feedback(question, token)
