@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -65,10 +67,28 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(script: str = "app.py", timeout: float = 30.0) -> Iterator[str]:
+def running_app(
+    script: str = "app.py", timeout: float = 30.0, *, own_config: bool = True
+) -> Iterator[str]:
     """Start ``streamlit run <script>`` (relative to the repository) in its own process group;
-    yield its URL; kill the group."""
+    yield its URL; kill the group.
+
+    ``own_config=False`` runs a copy of the script from an empty folder, so Streamlit's
+    defaults apply instead of the repository's ``.streamlit/config.toml`` (usage statistics
+    stay off).
+    """
     port = free_port()
+    with contextlib.ExitStack() as stack:
+        folder = ROOT
+        if not own_config:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            shutil.copy(ROOT / script, folder / Path(script).name)
+            script = Path(script).name
+        yield stack.enter_context(_served(script, folder, port, timeout))
+
+
+@contextlib.contextmanager
+def _served(script: str, folder: Path, port: int, timeout: float) -> Iterator[str]:
     command = [
         sys.executable,
         "-m",
@@ -78,10 +98,11 @@ def running_app(script: str = "app.py", timeout: float = 30.0) -> Iterator[str]:
         "--server.headless=true",
         "--server.address=127.0.0.1",
         f"--server.port={port}",
+        "--browser.gatherUsageStats=false",
     ]
     proc = subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=folder,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
