@@ -43,8 +43,8 @@ CHART_CONFIG = {
 HISTORY, LINK_SEEN, NOTICES, FIGURES = "pm-history", "pm-link", "pm-notices", "pm-figures"
 #: Generation of the widgets that mirror the drawing (regions list, intensity): bumped when
 #: the drawing changes any other way, so those widgets are created afresh with the new
-#: value. Setting their state instead races with the browser, which may send a stale value
-#: (e.g. with the empty selection a chart reports when it is redrawn) and undo the change.
+#: value. Setting their state instead races with the browser, which may send the widget's
+#: stale value with the next rerun and undo the change.
 GENERATION = "pm-generation"
 
 
