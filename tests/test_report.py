@@ -211,3 +211,26 @@ def test_the_legend_names_colour_line_and_ramus(data):
     text = results.legend_markdown(data[2], [("T12", "primary"), ("L1", "compare")])
     assert "**T12** blue, filled, solid line: Superior cluneal nerves — dorsal ramus" in text
     assert "**L1**" in text and "hatched" in text and "ventral ramus" in text
+
+
+def test_ranking_table_lists_the_ranked_levels_with_bars_as_long_as_their_values(data):
+    ranking = ranking_of(data, classic(data))
+    table = results.ranking_table_html(ranking)
+    root = ET.fromstring(table)
+    rows = root.findall("./tbody/tr")
+    frame = results.ranking_frame(ranking)
+    assert [r.find("td/b").text for r in rows] == list(frame["Level"])
+    assert [th.text for th in root.findall("./thead/tr/th")] == [
+        "Level",
+        *(name for name, _, _ in results.TABLE_COLUMNS),
+    ]
+    first = rows[0].findall("td")
+    bar = first[1].find("span/span").get("style")
+    assert f"width:{round(100 * frame['Score'][0])}%" in bar
+    assert first[2].text is None and first[2].find("span").tail.strip() == (
+        f"{frame['Explained'][0]:.0f}%"
+    )
+
+
+def test_an_empty_drawing_has_no_ranking_table(data):
+    assert results.ranking_table_html(ranking_of(data, Drawing())) == ""

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import shapely
 import streamlit as st
@@ -23,9 +23,6 @@ from referral.app import cache, links, plot, results
 from referral.drawing import Drawing, DrawingError
 from referral.matching import Ranking, rank_levels
 from referral.selection import TOOLS, History, Tool, edit, read_drawing_text
-
-if TYPE_CHECKING:
-    from streamlit.elements.lib.column_types import ColumnConfig
 
 #: Height of each view (px): the four views and the toolbar fit a 1440 x 900 screen.
 CHART_HEIGHT = 520
@@ -230,27 +227,9 @@ def show_ranking(ranking: Ranking, current: Drawing) -> None:
 
 def show_table(ranking: Ranking) -> None:
     """Score, explained share and best pathway coverage of the ranked levels, as bars."""
-    frame = results.ranking_frame(ranking)
-    if frame.empty:
-        return
-
-    def bar(label: str, help_text: str, top: float, number: str) -> ColumnConfig:
-        return st.column_config.ProgressColumn(
-            label, help=help_text, min_value=0.0, max_value=top, format=number, width="small"
-        )
-
-    st.dataframe(
-        frame.drop(columns="Best pathway"),
-        hide_index=True,
-        column_config={
-            "Level": st.column_config.TextColumn("Level", width="small"),
-            "Score": bar("Score", "How well the level explains the drawing", 1, "%.2f"),
-            "Explained": bar("Explained", "Share of the drawing in the level's zones", 100, "%d%%"),
-            "Coverage": bar(
-                "Coverage", "Share of the level's best pathway territory drawn", 100, "%d%%"
-            ),
-        },
-    )
+    table = results.ranking_table_html(ranking)
+    if table:
+        st.html(table)
 
 
 def show_explanation(ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
