@@ -394,6 +394,25 @@ def blind(layer: figures.Layer, pathway: str | None = None) -> figures.Layer:
     return figures.Layer(fills=fills)
 
 
+def zoom(figure: dict, traces: Sequence[dict], margin: float = 90.0) -> dict:
+    """``figure`` with its y range narrowed to ``traces`` (± ``margin`` units; x follows
+    the equal aspect). The corner labels (the patient's R and L, or front and back) move to
+    the top of the new range, so the zoomed view still says which side is which. A new
+    dict: ``figure``'s own parts, shared with a cached base, are not changed.
+    """
+    ys = [y for t in traces for y in t["y"] if y is not None]
+    if not ys:
+        return figure
+    low = max(min(ys) - margin, figures.Y_RANGE[0])
+    high = min(max(ys) + margin, figures.Y_RANGE[1])
+    layout = figure["layout"]
+    corners = [
+        {**a, "y": high} if a.get("name") == "side" else a for a in layout.get("annotations", ())
+    ]
+    yaxis = {**layout["yaxis"], "range": [low, high]}
+    return {**figure, "layout": {**layout, "yaxis": yaxis, "annotations": corners}}
+
+
 def shapes_layer(shapes: Mapping[str, BaseGeometry], *, lecture: bool = False) -> figures.Layer:
     """Neutral labelled shapes (``"A"``, ``"B"``): fill, solid edge, and the letter beside the
     shape on the side away from the midline (``LABEL_GAP`` units out), level with its

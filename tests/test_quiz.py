@@ -325,3 +325,22 @@ def test_tapping_the_body_marks_the_region(browser, app_url, regions, rounds):
         page.locator('[data-testid="stMultiSelect"]').get_by_text(label).wait_for(timeout=15_000)
     finally:
         page.close()
+
+
+def test_zooming_keeps_the_patients_sides_in_view_and_the_base_untouched(atlas):
+    from referral import figures
+    from referral.body import load_body
+
+    base = figures.view_base(load_body(), load_regions(), "posterior")
+    layer = figures.level_layer(atlas, base, "L5", sides=("left",))
+    figure = figures.compose(base, [layer])
+    zoomed = quiz.zoom(figure, layer.fills)
+    low, high = zoomed["layout"]["yaxis"]["range"]
+    assert figures.Y_RANGE[0] <= low < high < figures.Y_RANGE[1]
+    corners = [a for a in zoomed["layout"]["annotations"] if a["name"] == "side"]
+    assert sorted(a["text"] for a in corners) == ["<b>L</b>", "<b>R</b>"]
+    assert all(a["y"] == high and a["yref"] == "y" for a in corners)  # top of the zoomed view
+    assert all(
+        a["y"] == figures.Y_RANGE[1] for a in base.layout["annotations"] if a["name"] == "side"
+    )
+    assert quiz.zoom(figure, []) is figure

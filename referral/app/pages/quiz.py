@@ -87,16 +87,8 @@ def question_figure(
         base, layers, tool="tap" if tapping else "none", height=HEIGHT[is_lecture]
     )
     if question.kind != "tap-level":  # zooming a tap question would show where to tap
-        zoom(figure, [t for layer in layers for t in layer.fills])
+        figure = quiz.zoom(figure, [t for layer in layers for t in layer.fills])
     return figure
-
-
-def zoom(figure: dict, traces: list[dict], margin: float = 90.0) -> None:
-    """Narrow the figure's y range to ``traces`` (± ``margin`` units); x follows the aspect."""
-    ys = [y for t in traces for y in t["y"] if y is not None]
-    if ys:
-        low, high = max(min(ys) - margin, figures.Y_RANGE[0]), min(max(ys) + margin, 1000.0)
-        figure["layout"]["yaxis"] = {**figure["layout"]["yaxis"], "range": [low, high]}
 
 
 def show_feedback(question: quiz.Question, token: str) -> None:
