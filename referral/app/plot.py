@@ -36,10 +36,11 @@ SCRIPT = (Path(__file__).with_name("plot.js")).read_text(encoding="utf-8")
 BUNDLE = "plotly-basic-4.1.1.min.js"
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
-#: The bases element draws nothing; this keeps its empty row out of the page's layout.
-STYLE = ".st-key-plot-bases { display: none; }"
+#: The bases element draws nothing; this keeps its empty row out of the page's layout from
+#: the first paint (a style-only ``st.html`` takes no room and applies at once).
+STYLE = "<style>.st-key-plot-bases { display: none; }</style>"
 
-_mount = st.components.v2.component("referral_plot", js=SCRIPT, css=STYLE, isolate_styles=False)
+_mount = st.components.v2.component("referral_plot", js=SCRIPT, isolate_styles=False)
 
 
 def bases(named: Mapping[str, dict[str, Any]]) -> None:
@@ -48,6 +49,7 @@ def bases(named: Mapping[str, dict[str, Any]]) -> None:
     Call it before the charts, with the same figures on every run (cached ones): its
     element draws nothing.
     """
+    st.html(STYLE)
     _mount(key="plot-bases", data={"bases": dict(named), "bundle": f"app/static/{BUNDLE}"})
 
 
