@@ -87,7 +87,7 @@ def _with_mirror(left: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([left, right], ignore_index=True)
 
 
-def _select(df: pd.DataFrame, level: str, view: str | None, side: str | None) -> pd.DataFrame:
+def _select(df: pd.DataFrame, view: str | None, side: str | None) -> pd.DataFrame:
     """Rows of ``df`` (one level's rows) in ``view`` and on ``side`` when given."""
     mask = np.ones(len(df), dtype=bool)
     if view is not None:
@@ -144,39 +144,14 @@ class Atlas:
         conflicts: pd.DataFrame,
         joints: pd.DataFrame | None = None,
     ) -> None:
-        self.zones = zones  # each of zones, courses and joints is also split by level
+        self.zones = zones
         self.courses = courses
         self.pathways = pathways
         self.sources = sources
         self.conflicts = conflicts
         self.joints = pd.DataFrame(columns=list(JOINT_COLUMNS)) if joints is None else joints
         self._labels: dict[str, str] = {}  # source_label by id, filled on first use
-
-    # zones, courses and joints are kept split by level as well: selecting one level's rows
-    # from the whole frames took ≈ 3 ms a call, and figures select several per view.
-    @property
-    def zones(self) -> pd.DataFrame:
-        return self._zones
-
-    @zones.setter
-    def zones(self, frame: pd.DataFrame) -> None:
-        self._zones, self._zones_by_level = frame, _by_level(frame)
-
-    @property
-    def courses(self) -> pd.DataFrame:
-        return self._courses
-
-    @courses.setter
-    def courses(self, frame: pd.DataFrame) -> None:
-        self._courses, self._courses_by_level = frame, _by_level(frame)
-
-    @property
-    def joints(self) -> pd.DataFrame:
-        return self._joints
-
-    @joints.setter
-    def joints(self, frame: pd.DataFrame) -> None:
-        self._joints, self._joints_by_level = frame, _by_level(frame)
+        self._splits: dict[str, tuple[pd.DataFrame, dict[str, pd.DataFrame]]] = {}
 
     def levels(self) -> list[str]:
         """Levels with at least one pathway, in spinal order (C2 ... S3)."""
@@ -187,22 +162,33 @@ class Atlas:
         self, level: str, view: str | None = None, side: str | None = None
     ) -> pd.DataFrame:
         """Zones of ``level``, optionally only in ``view`` and/or on ``side``."""
-        _check_level(level)
-        return _select(self._zones_by_level[level], level, view, side)
+        return self._level_rows("zones", level, view, side)
 
     def level_courses(
         self, level: str, view: str | None = None, side: str | None = None
     ) -> pd.DataFrame:
         """Branch courses of ``level``, optionally only in ``view`` and/or on ``side``."""
-        _check_level(level)
-        return _select(self._courses_by_level[level], level, view, side)
+        return self._level_rows("courses", level, view, side)
 
     def level_joints(
         self, level: str, view: str | None = None, side: str | None = None
     ) -> pd.DataFrame:
         """Joints of ``level``'s joint-referral pathways, optionally in ``view``/on ``side``."""
+        return self._level_rows("joints", level, view, side)
+
+    def _level_rows(
+        self, name: str, level: str, view: str | None, side: str | None
+    ) -> pd.DataFrame:
+        """Rows of ``level`` (in ``view``/on ``side`` when given) of the frame attribute
+        ``name``. Each frame is split by level once (again only if the attribute is given a
+        new frame): selecting from a whole frame took ≈ 3 ms a call, and the figures select
+        several per view."""
         _check_level(level)
-        return _select(self._joints_by_level[level], level, view, side)
+        frame = getattr(self, name)
+        split = self._splits.get(name)
+        if split is None or split[0] is not frame:
+            split = self._splits[name] = (frame, _by_level(frame))
+        return _select(split[1][level], view, side)
 
     def _source(self, source_id: str) -> pd.Series:
         """The sources row of ``source_id``; ``KeyError`` names an unknown id."""

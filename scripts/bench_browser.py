@@ -151,16 +151,24 @@ def settle(page: Any) -> None:
     page.wait_for_timeout(150)
 
 
-def bench_floor(browser: Any, url: str, clicks: int) -> dict[str, Any]:
-    """Load and click → text of the floor app."""
+def loaded(browser: Any, url: str, ready: Callable[[Any], None]) -> tuple[Any, Any, Wire, float]:
+    """A fresh 1440 x 900 page on ``url``: (context, page, its Wire, ms until ``ready(page)``
+    returned), the first run settled."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     wire = Wire(page)
-    load = timed(
-        lambda: page.goto(url),
-        lambda: page.get_by_role("button", name="Click").wait_for(state="visible"),
-    )
+    load = timed(lambda: page.goto(url), lambda: ready(page))
     settle(page)
+    return context, page, wire, load
+
+
+def bench_floor(browser: Any, url: str, clicks: int) -> dict[str, Any]:
+    """Load and click → text of the floor app."""
+    context, page, wire, load = loaded(
+        browser,
+        url,
+        lambda page: page.get_by_role("button", name="Click").wait_for(state="visible"),
+    )
     series = Series(page, wire)
     for n in range(1, clicks + 1):
         series.measure(
@@ -178,14 +186,9 @@ def bench_floor(browser: Any, url: str, clicks: int) -> dict[str, Any]:
 
 def bench_app(browser: Any, url: str, taps: int) -> dict[str, Any]:
     """Load, taps and a lasso on the pain map."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    wire = Wire(page)
-    load = timed(
-        lambda: page.goto(url),
-        lambda: page.wait_for_function(MAP_READY, polling="raf", timeout=60_000),
+    context, page, wire, load = loaded(
+        browser, url, lambda page: page.wait_for_function(MAP_READY, polling="raf", timeout=60_000)
     )
-    settle(page)
     series = Series(page, wire)
     for n in range(taps):
         view, region = TAPS[n % len(TAPS)]
@@ -243,15 +246,11 @@ def bench_lasso(page: Any, wire: Any) -> dict[str, float]:
 
 def bench_explore(browser: Any, url: str, changes: int) -> dict[str, Any]:
     """Level changes on the Explore page: clicks on the spine ladder (the `level` pills)."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    wire = Wire(page)
     ready = """() => { const gd = document.querySelector('.js-plotly-plot');
         return gd && gd._fullLayout && gd.data.length > 0; }"""
-    load = timed(
-        lambda: page.goto(url + "/explore?level=T10"), lambda: page.wait_for_function(ready)
+    context, page, wire, load = loaded(
+        browser, url + "/explore?level=T10", lambda page: page.wait_for_function(ready)
     )
-    settle(page)
     levels = ["T11", "T12", "L1", "L2", "L1", "T12", "T11", "T10"]
     series = Series(page, wire)
     for n in range(changes):

@@ -374,34 +374,24 @@ def show_downloads(current: Drawing, ranking: Ranking) -> None:
     """Downloads made on click, in the browser's session: drawing, ranking, summary."""
     st.markdown("**Keep and share**")
     st.caption(cache.text("painmap-keep"))
-    row = st.columns(3)
-    row[0].download_button(
-        "Drawing (GeoJSON)",
-        data=lambda: json.dumps(current.to_geojson()),
-        file_name="pain-drawing.geojson",
-        mime="application/geo+json",
-        key="download-drawing",
-        on_click="ignore",
-        disabled=current.is_empty,
-    )
-    row[1].download_button(
-        "Ranking (CSV)",
-        data=lambda: results.ranking_csv(ranking),
-        file_name="pain-ranking.csv",
-        mime="text/csv",
-        key="download-ranking",
-        on_click="ignore",
-        disabled=current.is_empty,
-    )
-    row[2].download_button(
-        "Printable summary (HTML)",
-        data=lambda: summary(current, ranking),
-        file_name="pain-summary.html",
-        mime="text/html",
-        key="download-summary",
-        on_click="ignore",
-        disabled=current.is_empty,
-    )
+    downloads = (
+        ("Drawing (GeoJSON)", lambda: json.dumps(current.to_geojson()), "pain-drawing.geojson",
+         "application/geo+json", "download-drawing"),
+        ("Ranking (CSV)", lambda: results.ranking_csv(ranking), "pain-ranking.csv", "text/csv",
+         "download-ranking"),
+        ("Printable summary (HTML)", lambda: summary(current, ranking), "pain-summary.html",
+         "text/html", "download-summary"),
+    )  # fmt: skip
+    for column, (label, data, name, mime, key) in zip(st.columns(3), downloads, strict=True):
+        column.download_button(
+            label,
+            data=data,
+            file_name=name,
+            mime=mime,
+            key=key,
+            on_click="ignore",
+            disabled=current.is_empty,
+        )
 
 
 def summary(current: Drawing, ranking: Ranking) -> str:
