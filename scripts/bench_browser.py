@@ -15,7 +15,8 @@ Measured:
 - ``click``: floor click → its text changes;
 - ``tap``: a tap on a region of the pain map → the ``ranking`` container's text changes;
 - ``lasso``: a lasso dragged over the left upper buttock → the ranking changes;
-- ``level``: a level change on the Explore page → its chart shows the new level;
+- ``level``: a click on the Explore page's level ladder → every chart shows the new level;
+- ``level_text``: the same click → the page's text names the new level (the rerun is back);
 - ``bytes``: WebSocket bytes the browser received per interaction (server → browser).
 
 Medians and 95th percentiles, with the app/floor ratios the issue's targets are set in
@@ -38,7 +39,7 @@ from typing import Any
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from referral.app import harness
-from referral.app.harness import TAP_POINT, TO_PAGE
+from referral.app.harness import LEVEL_DRAWN, TAP_POINT, TO_PAGE
 
 #: A tap whose ranking has not changed after this many ms counts as lost.
 LOST = 5_000
@@ -119,24 +120,36 @@ class Series:
     ms: list[float] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
     wire_sizes: list[int] = field(default_factory=list)
+    then_ms: list[float] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
 
-    def measure(self, name: str, action: Callable[[], None], done: Callable[[], None]) -> None:
-        """Time ``action`` until ``done``, let the run settle, count the bytes it cost; an
-        interaction whose result never shows (``done`` times out) is recorded as lost."""
+    def measure(
+        self,
+        name: str,
+        action: Callable[[], None],
+        done: Callable[[], None],
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Time ``action`` until ``done`` (and, if given, on until ``then``), let the run
+        settle, count the bytes it cost; an interaction whose result never shows (a wait
+        times out) is recorded as lost."""
         before, before_wire = self.wire.received, self.wire.compressed
         try:
             self.ms.append(timed(action, done))
+            if then is not None:
+                self.then_ms.append(self.ms[-1] + timed(lambda: None, then))
         except PlaywrightTimeout:
             self.lost.append(name)
         settle(self.page)
         self.sizes.append(self.wire.received - before)
         self.wire_sizes.append(self.wire.compressed - before_wire)
 
-    def report(self, name: str) -> dict[str, Any]:
-        """``name``: timings; ``name_bytes``/``name_wire_bytes``; ``lost`` interactions."""
+    def report(self, name: str, then: str = "") -> dict[str, Any]:
+        """``name``: timings; ``then``: timings until ``then`` (if measured);
+        ``name_bytes``/``name_wire_bytes``; ``lost`` interactions."""
         return {
             name: summary(self.ms),
+            **({then: summary(self.then_ms)} if then else {}),
             f"{name}_bytes": summary(self.sizes),
             f"{name}_wire_bytes": summary(self.wire_sizes),
             "lost": self.lost,
@@ -261,16 +274,17 @@ def bench_explore(browser: Any, url: str, changes: int) -> dict[str, Any]:
             level,
             lambda button=button: button.click(),
             lambda level=level: page.wait_for_function(
-                """lv => [...document.querySelectorAll('.js-plotly-plot')].some(gd =>
-                    gd.data.some(t => t.meta && t.meta.role === 'zone'
-                                      && t.meta.level === lv))""",
+                LEVEL_DRAWN, arg=level, polling="raf", timeout=LOST
+            ),
+            lambda level=level: page.wait_for_function(
+                "lv => document.body.innerText.includes(lv + ': pathways')",
                 arg=level,
                 polling="raf",
                 timeout=LOST,
             ),
         )
     context.close()
-    return {"load": round(load, 1), **series.report("level")}
+    return {"load": round(load, 1), **series.report("level", then="level_text")}
 
 
 def ratios(results: dict[str, Any], floor: str) -> dict[str, float]:
@@ -279,6 +293,7 @@ def ratios(results: dict[str, Any], floor: str) -> dict[str, float]:
     return {
         "tap_vs_click_median": round(results["app"]["tap"]["median"] / click, 2),
         "level_vs_click_median": round(results["explore"]["level"]["median"] / click, 2),
+        "level_text_vs_click_median": round(results["explore"]["level_text"]["median"] / click, 2),
         "load_vs_floor_load": round(results["app"]["load"] / load, 2),
     }
 

@@ -132,6 +132,31 @@ def chart_figure(element: Any, at: Any) -> dict[str, Any]:
     return unpatch(data["patch"], bases[data["base"]])
 
 
+def charts_by_key(at: Any) -> dict[str, dict[str, Any]]:
+    """The figure of every chart on an AppTest page, by the chart's key."""
+    return {
+        _data(e)["key"]: chart_figure(e, at)
+        for e in at.get("bidi_component")
+        if "patch" in _data(e)
+    }
+
+
+def ladder_figures(at: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    """What the page's ladder element (``plot.ladder``) holds: each level's figure by chart
+    key, as the browser would draw it before the rerun."""
+    elements = [_data(e) for e in at.get("bidi_component")]
+    (bases,) = [data["bases"] for data in elements if "bases" in data]
+    (ladder,) = [data["ladder"] for data in elements if "ladder" in data]
+    charts = ladder["charts"]
+    return {
+        level: {
+            charts[view][0]: unpatch(patch, bases[charts[view][1]])
+            for view, patch in by_view.items()
+        }
+        for level, by_view in ladder["levels"].items()
+    }
+
+
 def _data(element: Any) -> dict[str, Any]:
     assert element.type == "bidi_component" and element.proto.component_name == "referral_plot"
     return json.loads(element.proto.json)

@@ -7,9 +7,11 @@ beside the first; the dermatome adds its band and key point.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import shapely
-from catalogue import chart_figures
+from catalogue import chart_figures, charts_by_key, ladder_figures
 from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
@@ -109,6 +111,32 @@ def test_previous_and_next_step_the_ladder_and_the_link():
     first = run(level="C2")
     first.button(key="previous").click().run()
     assert level_of(first) == "C2"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"compare": "L1", "dermatome": "true", "side": "both"},
+        {"lecture": "true", "views": "lateral"},
+    ],
+    ids=["defaults", "compare-dermatome-both", "lecture-lateral"],
+)
+def test_the_ladder_holds_what_the_page_draws_at_every_level(query):
+    """The browser draws a level from the ladder's figures before the rerun is back: they
+    must be the figures the page draws at that level, and stay the same while the level
+    moves (so they travel once)."""
+    at = run(**query)
+    held = ladder_figures(at)
+    deadline = time.monotonic() + TIMEOUT
+    while not held and time.monotonic() < deadline:  # built in the background meanwhile
+        time.sleep(0.2)
+        held = ladder_figures(at.run())
+    assert list(held) == list(schema.LEVELS)
+    for level in ("T12", "L1", "C2", "S3"):  # L1 is also the compared level
+        at.button_group(key="level").set_value(level).run()
+        assert held[level] == charts_by_key(at)
+        assert ladder_figures(at) == held
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,13 @@ Caching lives only here, at the UI edge. Everything is cached with ``st.cache_re
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from referral import figures
+from referral import figures, schema
 from referral.app import results
 from referral.atlas import Atlas, load_atlas
 from referral.body import Body, load_body
@@ -112,3 +113,81 @@ def guide_markdown(level: str) -> str:
 def citations_markdown(levels: tuple[str, ...]) -> str:
     """The numbered full citations of everything ``levels`` draw (≈ 6 ms a level to build)."""
     return results.citations_markdown(atlas().citations(results.source_ids(atlas(), list(levels))))
+
+
+def level_figure(
+    view: str,
+    level: str,
+    *,
+    sides: tuple[str, ...],
+    lecture: bool,
+    height: int,
+    compare: str | None = None,
+    with_dermatome: bool = False,
+) -> dict[str, Any]:
+    """The Explore page's figure of ``level`` in one view: its zones and courses (labelled),
+    ``compare``'s hatched beside them (unless it is ``level`` itself), its dermatome if asked."""
+    layers = [level_layer(view, level, sides, lecture, "primary", True)]
+    if compare is not None and compare != level:
+        layers.append(level_layer(view, compare, sides, lecture, "compare"))
+    if with_dermatome:
+        layers.append(dermatome(view, level, sides, lecture))
+    return figures.compose(base(view, lecture), layers, height=height)
+
+
+def level_patches(
+    views: tuple[str, ...],
+    sides: tuple[str, ...],
+    lecture: bool,
+    height: int,
+    compare: str | None,
+    with_dermatome: bool,
+) -> dict[str, dict[str, Any]] | None:
+    """Every level's :func:`level_figure` of each of ``views`` as a patch on the view's base,
+    by level then view: what the Explore page's charts draw at once when the level changes
+    (:func:`referral.app.plot.ladder`); ``None`` while it is being built.
+
+    The first call for a set of settings starts the build on a background thread (about a
+    second while the levels' layers are not cached, ≈ 30 ms after), so no rerun waits for
+    it: a later rerun finds it ready. About 0.4 MB of JSON for three views.
+    """
+    future = _level_patches_build(views, sides, lecture, height, compare, with_dermatome)
+    return future.result() if future.done() else None
+
+
+#: Builds :func:`level_patches` off the script thread, one set of settings at a time.
+_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="level-patches")
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _level_patches_build(
+    views: tuple[str, ...],
+    sides: tuple[str, ...],
+    lecture: bool,
+    height: int,
+    compare: str | None,
+    with_dermatome: bool,
+) -> Future[dict[str, dict[str, Any]]]:
+    """The build of :func:`level_patches` for these settings, started once per process."""
+
+    def build() -> dict[str, dict[str, Any]]:
+        return {
+            level: {
+                view: figures.patch(
+                    level_figure(
+                        view,
+                        level,
+                        sides=sides,
+                        lecture=lecture,
+                        height=height,
+                        compare=compare,
+                        with_dermatome=with_dermatome,
+                    ),
+                    base_figure(view, lecture)[1],
+                )
+                for view in views
+            }
+            for level in schema.LEVELS
+        }
+
+    return _BUILDER.submit(build)

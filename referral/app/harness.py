@@ -35,7 +35,15 @@ CHROMIUM_ARGS = (
 )
 
 
-# -- positions on the pain map's charts, for browser tests and the benchmark ---------------
+# -- what the charts show, for browser tests and the benchmark ---------------
+
+#: Every Explore chart that draws zones draws level ``lv``'s and no other's.
+LEVEL_DRAWN = """lv => {
+    const zones = [...document.querySelectorAll('[class*="st-key-explore-"] .js-plotly-plot')]
+        .map(gd => gd.data.filter(t => t.meta && t.meta.role === 'zone').map(t => t.meta.level))
+        .filter(levels => levels.length > 0);
+    return zones.length > 0 && zones.every(levels => levels.every(l => l === lv));
+}"""
 
 #: Page position of a tap point of ``region`` (the middle one) in the chart of ``view``.
 TAP_POINT = """([view, region]) => {

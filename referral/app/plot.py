@@ -14,6 +14,13 @@ per page in :func:`bases`, whose element never changes, so Streamlit sends it in
 the first time and then as a short reference; a chart's data is its figure as
 :func:`referral.figures.patch` against its base (a few kB, not ≈ 50).
 
+:func:`ladder` lets the charts follow a level ladder (``st.pills``) in the browser: it holds
+every level's patches, and a change of the ladder's selected pill draws them at once, before
+the rerun that the change starts has come back (which then finds them drawn). The
+ladder's step buttons and arrow keys are routed through its pills, so every way of moving
+the ladder takes this path; where the page's markup is not as expected, Streamlit's own
+behaviour (a round trip to the server) is left in place.
+
 A chart with ``on_select`` reports taps (with ``dragmode`` off) and lasso paths in the
 shape of ``st.plotly_chart``'s selection event, ``{"selection": {"points": [...],
 "lasso": [...]}}``, which :func:`selection` reads back in the callback.
@@ -36,9 +43,9 @@ SCRIPT = (Path(__file__).with_name("plot.js")).read_text(encoding="utf-8")
 BUNDLE = "plotly-basic-4.1.1.min.js"
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
-#: The bases element draws nothing; this keeps its empty row out of the page's layout from
-#: the first paint (a style-only ``st.html`` takes no room and applies at once).
-STYLE = "<style>.st-key-plot-bases { display: none; }</style>"
+#: The bases and ladder elements draw nothing; this keeps their empty rows out of the page's
+#: layout from the first paint (a style-only ``st.html`` takes no room and applies at once).
+STYLE = "<style>.st-key-plot-bases, .st-key-plot-ladder { display: none; }</style>"
 
 _mount = st.components.v2.component("referral_plot", js=SCRIPT, isolate_styles=False)
 
@@ -60,27 +67,65 @@ def plot(
     base: tuple[str, dict[str, Any]],
     config: dict[str, Any] | None = None,
     on_select: Callable[[], None] | None = None,
+    level: str | None = None,
 ) -> None:
     """Show ``figure`` (a plain plotly figure dict) in a chart kept under ``key``.
 
     ``base`` is the (name, figure) of a base sent by :func:`bases` in this run; the chart
-    receives ``figure`` as a patch on it. ``on_select`` is called, before the rerun, for
-    every tap or lasso on the chart; the event is :func:`selection` of ``key``. The chart
-    reserves the figure's height (px) so the page does not move while plotly.js loads.
+    receives ``figure`` as a patch on it. ``level`` is the :func:`ladder` option the figure
+    shows: while the ladder shows a newer choice it holds figures for, the chart keeps that
+    one (a rerun's figure for an earlier choice would step the views back). ``on_select``
+    is called, before the rerun, for every tap or lasso on the chart; the event is
+    :func:`selection` of ``key``. The chart reserves the figure's height (px) so the page
+    does not move while plotly.js loads.
     """
     name, base_figure = base
     data = {
+        "key": key,
         "base": name,
         "patch": figures.patch(figure, base_figure),
         "config": config or {},
         "events": on_select is not None,
         "bundle": f"app/static/{BUNDLE}",
+        "level": level,
     }
     height = int(figure["layout"]["height"])
     if on_select is None:
         _mount(key=key, data=data, height=height)
     else:
         _mount(key=key, data=data, height=height, on_selection_change=on_select)
+
+
+def ladder(
+    *,
+    widget: str,
+    charts: Mapping[str, tuple[str, str]],
+    levels: Mapping[str, Mapping[str, Any]],
+    steps: Mapping[str, int],
+    shortcuts: Mapping[str, int],
+) -> None:
+    """Let the charts follow the ladder ``widget`` (the key of an ``st.pills``) at once.
+
+    ``charts`` maps each view to its chart's (key, base name); ``levels`` holds, for every
+    option of the ladder, each view's patch on its base, as :func:`plot` would send it (or
+    nothing yet: the charts then wait for the rerun, as without the ladder).
+    ``steps`` maps the keys of step buttons, and ``shortcuts`` keyboard keys
+    (``KeyboardEvent.key``), to the number of options they move the ladder by. Call it
+    after the charts, last on the page: its data is large the first time it is sent (then a
+    short reference while it is unchanged), and nothing on the page waits for it.
+    """
+    _mount(
+        key="plot-ladder",
+        data={
+            "ladder": {
+                "widget": widget,
+                "charts": {view: list(chart) for view, chart in charts.items()},
+                "levels": dict(levels),
+                "steps": dict(steps),
+                "shortcuts": dict(shortcuts),
+            }
+        },
+    )
 
 
 def selection(key: str) -> Any:

@@ -12,7 +12,7 @@ import time
 
 import streamlit as st
 
-from referral import figures, schema
+from referral import schema
 from referral.app import cache, lecture, links, plot, sharing, stepping, tables
 from referral.guide import guide_for
 
@@ -150,19 +150,24 @@ if is_lecture:
 else:
     columns, side_panel = st.columns(len(views)), st.container()
 plot.bases(dict(cache.base_figure(view, is_lecture) for view in views))
+# Drawn beside every level (not only the one shown), so the ladder's patches stay unchanged.
+compare_drawn = None if compare == NO_COMPARE else compare
 for column, view in zip(columns, views, strict=True):
-    layers = [cache.level_layer(view, level, sides, is_lecture, "primary", True)]
-    if compare_level is not None:
-        layers.append(cache.level_layer(view, compare_level, sides, is_lecture, "compare"))
-    if with_dermatome:
-        layers.append(cache.dermatome(view, level, sides, is_lecture))
-    fig = figures.compose(cache.base(view, is_lecture), layers, height=height)
     with column:
         plot.plot(
-            fig,
+            cache.level_figure(
+                view,
+                level,
+                sides=sides,
+                lecture=is_lecture,
+                height=height,
+                compare=compare_drawn,
+                with_dermatome=with_dermatome,
+            ),
             key=f"explore-{view}",
             base=cache.base_figure(view, is_lecture),
             config={"displaylogo": False},
+            level=level,
         )
 side_panel.markdown(legend, unsafe_allow_html=True)
 if not is_lecture:
@@ -188,3 +193,11 @@ if with_dermatome:
     cited = derm.citations(derm.level_source_ids(level))
     st.markdown("\n".join(f"- {c}" for c in cited))
 st.caption(cache.text("explore-sources"))
+plot.ladder(
+    widget="level",
+    charts={view: (f"explore-{view}", cache.base_figure(view, is_lecture)[0]) for view in views},
+    levels=cache.level_patches(views, sides, is_lecture, height, compare_drawn, with_dermatome)
+    or {},
+    steps={"previous": -1, "next": +1},
+    shortcuts={"ArrowLeft": -1, "ArrowRight": +1},
+)
