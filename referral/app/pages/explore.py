@@ -4,6 +4,8 @@ Spine ladder (every level a button) with previous/next buttons on the arrow keys
 with… overlays a second level hatched; Play steps through a range on a timer the lecturer
 can pause; the dermatome toggle draws the level's dermatome beside its dorsal ramus
 territory; lecture mode enlarges everything for a projector. Every setting is in the link.
+The views follow the ladder in the browser at once (:func:`referral.app.plot.ladder` holds
+every level's figures); the rerun then brings the page's text.
 """
 
 from __future__ import annotations
