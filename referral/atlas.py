@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,8 @@ UNVERIFIED_PREFIXES: tuple[str, ...] = (
     "could not be verified",
     "not fully verified",
 )
+#: One row of an atlas frame as a dict (column → value), see :meth:`Atlas.level_records`.
+Row = dict[str, Any]
 #: The joints of the joint-referral pathways (written by :mod:`referral.build.atlas`).
 JOINTS_FILE = schema.DATA_DIR / "joints.geojson"
 
@@ -152,6 +155,7 @@ class Atlas:
         self.joints = pd.DataFrame(columns=list(JOINT_COLUMNS)) if joints is None else joints
         self._labels: dict[str, str] = {}  # source_label by id, filled on first use
         self._splits: dict[str, tuple[pd.DataFrame, dict[str, pd.DataFrame]]] = {}
+        self._records: dict[tuple[str, str], tuple[pd.DataFrame, tuple[Row, ...]]] = {}
 
     def levels(self) -> list[str]:
         """Levels with at least one pathway, in spinal order (C2 ... S3)."""
@@ -189,6 +193,18 @@ class Atlas:
         if split is None or split[0] is not frame:
             split = self._splits[name] = (frame, _by_level(frame))
         return _select(split[1][level], view, side)
+
+    def level_records(self, name: str, level: str) -> tuple[Row, ...]:
+        """All rows of ``level`` in the frame attribute ``name`` (``"zones"``, ``"courses"``,
+        ``"joints"``, ``"pathways"``) as dicts, made once per level (again only if the
+        attribute is given a new frame): for code that walks rows, where pandas' cost per
+        call was most of a figure layer's time. Read them, do not change them."""
+        frame = getattr(self, name)
+        kept = self._records.get((name, level))
+        if kept is None or kept[0] is not frame:
+            rows = tuple(self._level_rows(name, level, None, None).to_dict("records"))
+            kept = self._records[(name, level)] = (frame, rows)
+        return kept[1]
 
     def _source(self, source_id: str) -> pd.Series:
         """The sources row of ``source_id``; ``KeyError`` names an unknown id."""

@@ -31,14 +31,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from referral import schema
 
 if TYPE_CHECKING:
-    from referral.atlas import Atlas
+    from referral.atlas import Atlas, Row
     from referral.body import Body
     from referral.regions import Regions
 
@@ -484,8 +483,9 @@ def zone_description(row: Mapping[str, Any]) -> str:
     )
 
 
-def _selected(frame: pd.DataFrame, view: str, sides: Sequence[str]) -> pd.DataFrame:
-    return frame[(frame["view"] == view) & frame["side"].isin(sides)]
+def _in_view(rows: Iterable[Row], view: str, sides: Sequence[str]) -> list[Row]:
+    """The rows drawn in ``view`` on one of ``sides``."""
+    return [row for row in rows if row["view"] == view and row["side"] in sides]
 
 
 def level_layer(
@@ -514,11 +514,10 @@ def level_layer(
     if level not in schema.LEVEL_INDEX:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(schema.LEVELS)}")
     view, width, size = base.view, lines(base.lecture), fonts(base.lecture)
-    zones = _selected(atlas.level_zones(level), view, sides)
-    courses = _selected(atlas.level_courses(level), view, sides)
-    joints = _selected(atlas.level_joints(level), view, sides)
-    table = atlas.pathways[atlas.pathways["level"] == level].set_index("pathway")
-    colours = pathway_colours(table.index)
+    zones = _in_view(atlas.level_records("zones", level), view, sides)
+    courses = _in_view(atlas.level_records("courses", level), view, sides)
+    joints = _in_view(atlas.level_records("joints", level), view, sides)
+    colours = pathway_colours(row["pathway"] for row in atlas.level_records("pathways", level))
     compare = style == "compare"
     shown: set[str] = set()
 
@@ -532,12 +531,13 @@ def level_layer(
         return {"name": name, "legendgroup": group, "showlegend": first}
 
     fills: list[Trace] = []
-    order = zones.assign(_core=zones["weight"].eq("core")).sort_values(["_core", "pathway"])
+    order = sorted(zones, key=lambda row: (row["weight"] == "core", row["pathway"]))
     # Core zones are drawn last (on top) but carry the legend entry, so the swatch is solid.
-    for row in order[order["_core"]].to_dict("records"):
-        legend(row["pathway"], row["ramus"])
+    for row in order:
+        if row["weight"] == "core":
+            legend(row["pathway"], row["ramus"])
     with_swatch = set(shown)
-    for row in order.to_dict("records"):
+    for row in order:
         if row["weight"] == "core" and row["pathway"] in with_swatch:
             with_swatch.discard(row["pathway"])
             shown.discard(row["pathway"])
@@ -562,7 +562,7 @@ def level_layer(
         fills.append({**zone, **legend(row["pathway"], row["ramus"])})
 
     drawn: list[Trace] = []
-    for row in courses.to_dict("records"):
+    for row in courses:
         colour, pathway, geom = colours[row["pathway"]], row["pathway"], row["geometry"]
         meta = {"level": level, "pathway": pathway, "ramus": row["ramus"]}
         halo = lines_trace(geom, "course-halo", "white", width.course + 3, **meta)
@@ -634,14 +634,14 @@ def _sources(atlas: Atlas, ids: Sequence[str]) -> str:
 
 def _joint_traces(
     atlas: Atlas,
-    joints: pd.DataFrame,
+    joints: Sequence[Row],
     level: str,
     colours: Mapping[str, str],
     width: Lines,
 ) -> list[Trace]:
     """One diamond marker per joint whose stimulation maps the level's referral zones."""
     traces = []
-    for row in joints.to_dict("records"):
+    for row in joints:
         point = shapely.get_coordinates(row["geometry"]).mean(axis=0).round(DECIMALS)
         name = f"{row['joint']} ({row['weight']}) · {_sources(atlas, row['source_ids'])}"
         traces.append(
@@ -665,17 +665,17 @@ def _joint_traces(
 
 
 def _zone_notes(
-    atlas: Atlas, base: ViewBase, zones: pd.DataFrame, compare: bool, detail: bool
+    atlas: Atlas, base: ViewBase, zones: Sequence[Row], compare: bool, detail: bool
 ) -> dict[int, tuple[str, ...]]:
     """For every tap point inside a zone, the hover lines naming those zones (and sources)."""
     notes: dict[int, list[str]] = {}
     x, y = base.points[:, 0], base.points[:, 1]
-    for row in zones.to_dict("records"):
+    for row in zones:
         if detail:
             text = f"{zone_description(row)} · {_sources(atlas, row['source_ids'])}"
         else:
-            pathway = schema.PATHWAYS.get(row["pathway"], row["pathway"]).split(" (")[0]
-            text = f"<b>{row['level']}</b> {pathway}"
+            pathway: str = row["pathway"]
+            text = f"<b>{row['level']}</b> {schema.PATHWAYS.get(pathway, pathway).split(' (')[0]}"
         text += " (compared)" if compare else ""
         for i in np.flatnonzero(shapely.contains_xy(row["geometry"], x, y)).tolist():
             lines_here = notes.setdefault(i, [])

@@ -282,3 +282,22 @@ def test_every_source_names_its_authors_or_says_it_is_unverified(atlas) -> None:
 def test_every_conflict_has_a_rule(atlas) -> None:
     assert len(atlas.conflicts) >= 10
     assert (atlas.conflicts["atlas_rule"].str.len() > 20).all()
+
+
+@pytest.mark.parametrize("name", ["zones", "courses", "joints", "pathways"])
+def test_level_records_are_the_levels_rows_made_once(atlas, name):
+    frame = getattr(atlas, name)
+    for level in ("C2", "T12", "L1", "S3"):
+        records = atlas.level_records(name, level)
+        expected = frame[frame["level"] == level]
+        assert [r[c] for r in records for c in ("level", "pathway")] == [
+            v for _, row in expected.iterrows() for v in (row["level"], row["pathway"])
+        ]
+        assert atlas.level_records(name, level) is records
+
+
+def test_level_records_follow_a_replaced_frame():
+    atlas = load_atlas()
+    before = atlas.level_records("zones", "T12")
+    atlas.zones = atlas.zones[atlas.zones["level"] != "T12"]
+    assert before and atlas.level_records("zones", "T12") == ()

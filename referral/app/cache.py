@@ -147,9 +147,9 @@ def level_patches(
     by level then view: what the Explore page's charts draw at once when the level changes
     (:func:`referral.app.plot.ladder`); ``None`` while it is being built.
 
-    The first call for a set of settings starts the build on a background thread (about a
-    second while the levels' layers are not cached, ≈ 30 ms after), so no rerun waits for
-    it: a later rerun finds it ready. About 0.4 MB of JSON for three views.
+    The first call for a set of settings starts the build on a background thread (≈ 0.25 s
+    for three views while the levels' layers are not cached, ≈ 30 ms after), so no rerun
+    waits for it: a later rerun finds it ready. About 0.4 MB of JSON for three views.
     """
     future = _level_patches_build(views, sides, lecture, height, compare, with_dermatome)
     return future.result() if future.done() else None
