@@ -249,3 +249,18 @@ def test_downloads_give_the_drawing_and_a_printable_summary(page, app_url, tmp_p
     page.screenshot(path=str(SCREENSHOTS / "painmap-summary.png"), full_page=True)
     pdf = page.pdf(format="A4")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # prints on one page
+
+
+def test_codes_pasted_in_the_opened_section_replace_the_drawing(page, app_url):
+    """The section is written only once opened (a tap does not re-send it): opening it in
+    the browser shows the uploader and the codes field, and pasted codes take effect."""
+    open_map(page, app_url + "/")
+    assert page.locator(".st-key-codes input").count() == 0
+    page.get_by_text("Open a drawing or paste codes").click()
+    codes = page.locator(".st-key-codes input")
+    codes.wait_for(timeout=15_000)
+    assert page.get_by_text("Drawing file (GeoJSON)").is_visible()
+    codes.fill("218, 223")
+    use = page.locator(".st-key-use-codes").get_by_role("button")
+    act(page, use.click, "contains", "~r_")
+    assert ranked(page)

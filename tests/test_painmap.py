@@ -293,8 +293,21 @@ def test_a_repeated_parameter_uses_the_last_value():
 # --- other ways in ------------------------------------------------------------------------
 
 
+def ways_in(at: AppTest) -> AppTest:
+    """Open the "Open a drawing or paste codes" section (what a click on it does)."""
+    at.session_state["ways-in"] = True
+    return ok(at.run())
+
+
+def test_the_ways_in_are_written_only_when_opened():
+    at = mark_classic(run())
+    assert not at.file_uploader and not at.text_input  # closed: a tap does not re-send them
+    ways_in(at)
+    assert at.file_uploader(key="upload") and at.text_input(key="codes")
+
+
 def upload(at: AppTest, name: str, content: bytes) -> AppTest:
-    at.file_uploader(key="upload").set_value((name, content, "application/geo+json"))
+    ways_in(at).file_uploader(key="upload").set_value((name, content, "application/geo+json"))
     return ok(at.run())
 
 
@@ -336,7 +349,7 @@ def test_a_bad_file_leaves_the_drawing_and_says_why(content, reason):
 
 
 def paste(at: AppTest, codes: str) -> AppTest:
-    at.text_input(key="codes").input(codes)
+    ways_in(at).text_input(key="codes").input(codes)
     at.button(key="use-codes").click()
     return ok(at.run())
 

@@ -43,6 +43,8 @@ HISTORY, LINK_SEEN, NOTICES, FIGURES = "pm-history", "pm-link", "pm-notices", "p
 #: value. Setting their state instead races with the browser, which may send the widget's
 #: stale value with the next rerun and undo the change.
 GENERATION = "pm-generation"
+#: The key of the "Open a drawing or paste codes" section (its open state).
+WAYS_IN = "ways-in"
 
 
 def history() -> History:
@@ -355,8 +357,11 @@ def show_regions(current: Drawing) -> None:
 
 
 def show_ways_in() -> None:
-    """Upload a GeoJSON drawing, or paste CHOIR / REDCap codes."""
-    with st.expander("Open a drawing or paste codes"):
+    """Upload a GeoJSON drawing, or paste CHOIR / REDCap codes (written only while the
+    section is open, so a tap does not re-send them)."""
+    with st.expander("Open a drawing or paste codes", key=WAYS_IN, on_change="rerun") as section:
+        if not section.open:
+            return
         st.markdown(cache.text("painmap-ways-in"))
         st.file_uploader(
             "Drawing file (GeoJSON)",
