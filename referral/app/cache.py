@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import streamlit as st
 
@@ -115,33 +115,31 @@ def citations_markdown(levels: tuple[str, ...]) -> str:
     return results.citations_markdown(atlas().citations(results.source_ids(atlas(), list(levels))))
 
 
-def level_figure(
-    view: str,
-    level: str,
-    *,
-    sides: tuple[str, ...],
-    lecture: bool,
-    height: int,
-    compare: str | None = None,
-    with_dermatome: bool = False,
-) -> dict[str, Any]:
+class LevelSettings(NamedTuple):
+    """How the Explore page draws a level: the same for every level on the page."""
+
+    sides: tuple[str, ...]
+    lecture: bool
+    height: int  #: figure height, px
+    compare: str | None = None  #: a level drawn hatched beside every other level
+    with_dermatome: bool = False
+
+
+def level_figure(view: str, level: str, settings: LevelSettings) -> dict[str, Any]:
     """The Explore page's figure of ``level`` in one view: its zones and courses (labelled),
-    ``compare``'s hatched beside them (unless it is ``level`` itself), its dermatome if asked."""
+    the compared level's hatched beside them (unless it is ``level`` itself), its dermatome
+    if asked."""
+    sides, lecture = settings.sides, settings.lecture
     layers = [level_layer(view, level, sides, lecture, "primary", True)]
-    if compare is not None and compare != level:
-        layers.append(level_layer(view, compare, sides, lecture, "compare"))
-    if with_dermatome:
+    if settings.compare is not None and settings.compare != level:
+        layers.append(level_layer(view, settings.compare, sides, lecture, "compare"))
+    if settings.with_dermatome:
         layers.append(dermatome(view, level, sides, lecture))
-    return figures.compose(base(view, lecture), layers, height=height)
+    return figures.compose(base(view, lecture), layers, height=settings.height)
 
 
 def level_patches(
-    views: tuple[str, ...],
-    sides: tuple[str, ...],
-    lecture: bool,
-    height: int,
-    compare: str | None,
-    with_dermatome: bool,
+    views: tuple[str, ...], settings: LevelSettings
 ) -> dict[str, dict[str, Any]] | None:
     """Every level's :func:`level_figure` of each of ``views`` as a patch on the view's base,
     by level then view: what the Explore page's charts draw at once when the level changes
@@ -151,7 +149,7 @@ def level_patches(
     for three views while the levels' layers are not cached, ≈ 30 ms after), so no rerun
     waits for it: a later rerun finds it ready. About 0.4 MB of JSON for three views.
     """
-    future = _level_patches_build(views, sides, lecture, height, compare, with_dermatome)
+    future = _level_patches_build(views, settings)
     return future.result() if future.done() else None
 
 
@@ -161,12 +159,7 @@ _BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="level-patches")
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _level_patches_build(
-    views: tuple[str, ...],
-    sides: tuple[str, ...],
-    lecture: bool,
-    height: int,
-    compare: str | None,
-    with_dermatome: bool,
+    views: tuple[str, ...], settings: LevelSettings
 ) -> Future[dict[str, dict[str, Any]]]:
     """The build of :func:`level_patches` for these settings, started once per process."""
 
@@ -174,16 +167,7 @@ def _level_patches_build(
         return {
             level: {
                 view: figures.patch(
-                    level_figure(
-                        view,
-                        level,
-                        sides=sides,
-                        lecture=lecture,
-                        height=height,
-                        compare=compare,
-                        with_dermatome=with_dermatome,
-                    ),
-                    base_figure(view, lecture)[1],
+                    level_figure(view, level, settings), base_figure(view, settings.lecture)[1]
                 )
                 for view in views
             }

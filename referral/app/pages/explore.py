@@ -152,20 +152,15 @@ if is_lecture:
 else:
     columns, side_panel = st.columns(len(views)), st.container()
 plot.bases(dict(cache.base_figure(view, is_lecture) for view in views))
-# Drawn beside every level (not only the one shown), so the ladder's patches stay unchanged.
-compare_drawn = None if compare == NO_COMPARE else compare
+# The compared level is drawn beside every level (not only the one shown), so the
+# ladder's patches stay unchanged while the level moves.
+settings = cache.LevelSettings(
+    sides, is_lecture, height, None if compare == NO_COMPARE else compare, with_dermatome
+)
 for column, view in zip(columns, views, strict=True):
     with column:
         plot.plot(
-            cache.level_figure(
-                view,
-                level,
-                sides=sides,
-                lecture=is_lecture,
-                height=height,
-                compare=compare_drawn,
-                with_dermatome=with_dermatome,
-            ),
+            cache.level_figure(view, level, settings),
             key=f"explore-{view}",
             base=cache.base_figure(view, is_lecture),
             config={"displaylogo": False},
@@ -198,8 +193,7 @@ st.caption(cache.text("explore-sources"))
 plot.ladder(
     widget="level",
     charts={view: (f"explore-{view}", cache.base_figure(view, is_lecture)[0]) for view in views},
-    levels=cache.level_patches(views, sides, is_lecture, height, compare_drawn, with_dermatome)
-    or {},
+    levels=cache.level_patches(views, settings) or {},
     steps={"previous": -1, "next": +1},
     shortcuts={"ArrowLeft": -1, "ArrowRight": +1},
 )
