@@ -86,8 +86,8 @@ def marked(at: AppTest) -> Any:
 
 
 def rating(at: AppTest) -> Any:
-    """The intensity slider of the region picked for rating."""
-    return keyed(at.select_slider, "rate-value-")
+    """The intensity of the region picked for rating."""
+    return keyed(at.selectbox, "rate-value-")
 
 
 def keyed_containers(at: AppTest) -> dict[str, Any]:

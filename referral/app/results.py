@@ -78,49 +78,55 @@ TABLE_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("Explained", "Share of the drawing in the level's zones (%)", 100.0),
     ("Coverage", "Share of the level's best pathway territory drawn (%)", 100.0),
 )
-_CELL = 'style="padding:0.3rem 0.35rem;border-bottom:1px solid #E6E6E6;white-space:nowrap"'
+#: The ranking table's look, sent once as a stylesheet (``st.html``) so that each table,
+#: re-sent on every tap, carries only class names: a tenth of the bytes to sanitise.
+RANKING_TABLE_STYLE = (
+    "<style>"
+    ".ranking-table{border-collapse:collapse;width:100%;font-size:0.9rem}"
+    ".ranking-table th,.ranking-table td{padding:0.3rem 0.35rem;"
+    "border-bottom:1px solid #E6E6E6;white-space:nowrap;text-align:left}"
+    ".ranking-table .bar{display:inline-block;vertical-align:middle;width:2.6rem;"
+    "height:0.5rem;background:#E6E6E6;border-radius:2px}"
+    ".ranking-table .bar span{display:block;height:100%;"
+    f"background:{figures.PALETTE['blue']};border-radius:2px}}"
+    "</style>"
+)
 
 
 def ranking_table_html(ranking: Ranking) -> str:
     """The ranked levels as an HTML table with a bar per measure (``TABLE_COLUMNS``): the
     bar's length is the value over the column's full bar, the number follows it.
 
-    Plain HTML with inline styles (shown with ``st.html``): a 10-row table, light for the
-    browser to redraw on every tap (``st.dataframe``'s grid cost ≈ 40 ms a tap). Only level
-    names and numbers go in.
+    Plain HTML styled by :data:`RANKING_TABLE_STYLE` (shown with ``st.html``): a 10-row
+    table, light for the browser to redraw on every tap (``st.dataframe``'s grid cost
+    ≈ 40 ms a tap). Only level names and numbers go in.
     """
     frame = ranking_frame(ranking)
     if frame.empty:
         return ""
-    head = f"<th {_CELL} align='left'>Level</th>" + "".join(
-        f"<th {_CELL} align='left' title='{html.escape(tip)}'>{name}</th>"
-        for name, tip, _ in TABLE_COLUMNS
+    head = "<th>Level</th>" + "".join(
+        f"<th title='{html.escape(tip)}'>{name}</th>" for name, tip, _ in TABLE_COLUMNS
     )
     rows = []
     for row in frame.itertuples(index=False):
         values = (row.Score, row.Explained, row.Coverage)
         cells = "".join(
-            f"<td {_CELL}>{_bar(value / top)} {value:.2f}</td>"
+            f"<td>{_bar(value / top)} {value:.2f}</td>"
             if top == 1.0
-            else f"<td {_CELL}>{_bar(value / top)} {value:.0f}%</td>"
+            else f"<td>{_bar(value / top)} {value:.0f}%</td>"
             for value, (_, _, top) in zip(values, TABLE_COLUMNS, strict=True)
         )
-        rows.append(f"<tr><td {_CELL}><b>{html.escape(str(row.Level))}</b></td>{cells}</tr>")
+        rows.append(f"<tr><td><b>{html.escape(str(row.Level))}</b></td>{cells}</tr>")
     return (
-        '<table style="border-collapse:collapse;width:100%;font-size:0.9rem">'
+        '<table class="ranking-table">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
 def _bar(fraction: float) -> str:
-    """A bar ``fraction`` (clipped to 0-1) of its track long, in the palette's blue."""
+    """A bar ``fraction`` (clipped to 0-1) of its track long."""
     width = round(100 * min(max(fraction, 0.0), 1.0))
-    return (
-        '<span style="display:inline-block;vertical-align:middle;width:2.6rem;height:0.5rem;'
-        'background:#E6E6E6;border-radius:2px">'
-        f'<span style="display:block;width:{width}%;height:100%;'
-        f'background:{figures.PALETTE["blue"]};border-radius:2px"></span></span>'
-    )
+    return f'<span class="bar"><span style="width:{width}%"></span></span>'
 
 
 def ranking_csv(ranking: Ranking) -> str:
@@ -225,6 +231,7 @@ def guide_markdown(guide: Guide) -> str:
 
 
 __all__ = [
+    "RANKING_TABLE_STYLE",
     "SHOW",
     "Show",
     "best_coverage",

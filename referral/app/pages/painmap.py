@@ -4,7 +4,9 @@ State lives in ``st.session_state`` and in the page link (query parameter ``draw
 drawing's compact text form); nothing is stored on the server. Every edit goes through one
 :class:`referral.selection.History`, so Undo reverts taps, lassos, the regions list,
 uploads and pasted codes alike. The ranking is written before the charts, so it reaches
-the browser first; a chart's figure is rebuilt only when what it shows changed.
+the browser first; a chart's figure is rebuilt only when what it shows changed. Everything
+that follows the drawing is one fragment (:func:`map_and_results`), so an edit reruns it
+alone.
 """
 
 from __future__ import annotations
@@ -241,9 +243,8 @@ def show_explanation(ranking: Ranking, shown: list[tuple[str, figures.Style]]) -
     cost every tap nothing (they are ≈ 14 kB of Markdown).
     """
     for level, _ in shown:
-        st.markdown(f"**Why {level}**")
-        reasons = ranking.reasons(level)
-        st.markdown("\n".join(f"- {results.escape_markdown(reason)}" for reason in reasons))
+        reasons = "\n".join(f"- {results.escape_markdown(r)}" for r in ranking.reasons(level))
+        st.markdown(f"**Why {level}**\n\n{reasons}")
     for level, _ in shown:
         label = f"From match to examination: {level}"
         with st.expander(label, key=f"guide-{level}", on_change="rerun") as section:
@@ -344,10 +345,11 @@ def show_regions(current: Drawing) -> None:
     if rid is None:
         return
     key = f"rate-value-{generation()}-{rid}"
-    row[1].select_slider(
+    ratings = [NOT_RATED, *range(11)]
+    row[1].selectbox(
         "Intensity, 0 (none) to 10 (worst)",
-        options=[NOT_RATED, *range(11)],
-        value=current.intensity.get(rid, NOT_RATED),
+        options=ratings,
+        index=ratings.index(current.intensity.get(rid, NOT_RATED)),
         key=key,
         on_change=on_rate,
         args=(rid, key),
@@ -416,29 +418,38 @@ def summary(current: Drawing, ranking: Ranking) -> str:
 
 # -- the page -----------------------------------------------------------------------------
 
-read_link()
-current = drawing()
-ranking = rank_levels(current, cache.index())
-write_link(current)
 
+@st.fragment
+def map_and_results() -> None:
+    """The map, its controls and the results: everything but the link's reading and the
+    views' bases. A fragment, so a tap, a lasso or any control reruns only this part, not
+    the app's navigation (a tap measured ≈ 5-20 ms quicker in paired runs)."""
+    current = drawing()
+    ranking = rank_levels(current, cache.index())
+    write_link(current)
+    maps, side = st.columns([37, 13], gap="medium")
+    with side:
+        show_ranking(ranking, current)
+        show = st.segmented_control(
+            "Show on the map",
+            options=list(results.SHOW),
+            format_func=results.SHOW.__getitem__,
+            default="best",
+            required=True,
+            key="show",
+        )
+        shown = results.shown_levels(ranking, show)
+        show_table(ranking)
+        show_explanation(ranking, shown)
+    with maps:
+        show_notices()
+        show_map(current, ranking, shown)
+        show_regions(current)
+        show_ways_in()
+        show_downloads(current, ranking)
+
+
+read_link()
 plot.bases(dict(cache.base_figure(view, False) for view in schema.VIEWS))
-maps, side = st.columns([37, 13], gap="medium")
-with side:
-    show_ranking(ranking, current)
-    show = st.segmented_control(
-        "Show on the map",
-        options=list(results.SHOW),
-        format_func=results.SHOW.__getitem__,
-        default="best",
-        required=True,
-        key="show",
-    )
-    shown = results.shown_levels(ranking, show)
-    show_table(ranking)
-    show_explanation(ranking, shown)
-with maps:
-    show_notices()
-    show_map(current, ranking, shown)
-    show_regions(current)
-    show_ways_in()
-    show_downloads(current, ranking)
+st.html(results.RANKING_TABLE_STYLE)
+map_and_results()
