@@ -177,6 +177,37 @@ def test_tapping_the_classic_pattern_ranks_a_thoracolumbar_level_first(page, app
     assert page.evaluate(RANKING) == text
 
 
+def test_the_opened_regions_list_follows_taps_and_takes_typed_names(page, app_url):
+    """The regions section, once opened, stays open across taps and lists what is tapped;
+    a region's name typed into it and Enter marks that region (the keyboard way)."""
+    open_map(page, app_url)
+    section = page.locator(".st-key-regions-section")
+    section.locator("summary").click()
+    field = section.locator(".stMultiSelect").get_by_role("combobox")
+    field.wait_for()
+    for view, region in TAPS[:2]:
+        point = page.evaluate(TAP_POINT, [view, region])
+        act(page, lambda point=point: page.mouse.click(point["x"], point["y"]), "contains", region)
+    chosen = section.get_by_role("group", name="Selected values").locator("[data-tag]")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.st-key-regions-section [data-tag]').length === n",
+        arg=2,
+    )
+    assert [c.get_attribute("aria-label") for c in chosen.all()] == [
+        "Left groin",
+        "Left iliac crest",
+    ]
+
+    def type_a_name() -> None:
+        field.focus()
+        page.keyboard.type("Left troch")
+        page.get_by_role("option", name="Left trochanter").wait_for()
+        page.keyboard.press("Enter")
+
+    act(page, type_a_name, "contains", "left-trochanter")
+    assert "left-trochanter" in drawing_param(page)
+
+
 def test_outline_erase_and_undo_with_the_lasso(page, app_url):
     open_map(page, app_url)
     choose_tool(page, "Outline", "lasso")
@@ -227,7 +258,7 @@ def test_downloads_give_the_drawing_and_a_printable_summary(page, app_url, tmp_p
     text = "1~r_left-groin_left-iliac-crest_left-trochanter_left-upper-buttock"
     open_map(page, f"{app_url}/?drawing={text}")
     levels = ranked(page)
-    page.get_by_text("Keep and share").scroll_into_view_if_needed()
+    page.locator(".st-key-keep").get_by_role("button", name="Keep and share").click()
     with page.expect_download() as info:
         page.locator(".st-key-download-drawing").get_by_role("button").click()
     exported = json.loads(Path(info.value.path()).read_text())

@@ -80,14 +80,24 @@ def keyed(widgets: Any, prefix: str) -> Any:
     return widget
 
 
+def opened(at: AppTest, key: str) -> AppTest:
+    """Run with the section (expander or popover) keyed ``key`` open.
+
+    AppTest does not send a section's open state back as a browser does, so the next run
+    closes it again: open it before each use of what it holds.
+    """
+    at.session_state[key] = True
+    return ok(at.run())
+
+
 def marked(at: AppTest) -> Any:
-    """The regions list."""
-    return keyed(at.multiselect, "regions-")
+    """The regions list (its section opened)."""
+    return keyed(opened(at, "regions-section").multiselect, "regions-")
 
 
 def rating(at: AppTest) -> Any:
-    """The intensity of the region picked for rating."""
-    return keyed(at.selectbox, "rate-value-")
+    """The intensity of the region picked for rating (its section opened)."""
+    return keyed(opened(at, "regions-section").selectbox, "rate-value-")
 
 
 def keyed_containers(at: AppTest) -> dict[str, Any]:
@@ -223,7 +233,7 @@ def test_the_tool_switch_changes_how_the_charts_take_input():
 
 def test_rating_a_region_goes_into_the_link_and_can_be_undone():
     at = mark_classic(run())
-    at.selectbox(key="rate-region").set_value("left-groin").run()
+    opened(at, "regions-section").selectbox(key="rate-region").set_value("left-groin").run()
     rating(at).set_value(7).run()
     assert link(ok(at)) == CLASSIC_TEXT + "~i_left-groin.7"
     rating(at).set_value("not rated").run()
@@ -294,9 +304,8 @@ def test_a_repeated_parameter_uses_the_last_value():
 
 
 def ways_in(at: AppTest) -> AppTest:
-    """Open the "Open a drawing or paste codes" section (what a click on it does)."""
-    at.session_state["ways-in"] = True
-    return ok(at.run())
+    """Open the "Open a drawing or paste codes" section."""
+    return opened(at, "ways-in")
 
 
 def test_the_ways_in_are_written_only_when_opened():
@@ -304,6 +313,14 @@ def test_the_ways_in_are_written_only_when_opened():
     assert not at.file_uploader and not at.text_input  # closed: a tap does not re-send them
     ways_in(at)
     assert at.file_uploader(key="upload") and at.text_input(key="codes")
+
+
+def test_the_regions_list_is_written_only_when_opened():
+    at = mark_classic(run())
+    at.session_state["regions-section"] = False
+    ok(at.run())
+    assert not at.multiselect and not at.selectbox  # closed: a tap does not rebuild them
+    assert marked(at).value == CLASSIC and at.selectbox(key="rate-region")
 
 
 def upload(at: AppTest, name: str, content: bytes) -> AppTest:
@@ -378,11 +395,12 @@ def test_bad_codes_leave_the_drawing_and_say_why(codes):
 
 
 def test_downloads_are_offered_once_something_is_drawn():
-    keys = ("download-drawing", "download-ranking", "download-summary")
     at = ok(run())
-    assert all(at.get("download_button") for _ in keys)
+    assert not at.get("download_button")  # written only while "Keep and share" is open
+    opened(at, "keep")
     buttons = {b.proto.label: b for b in at.get("download_button")}
     assert len(buttons) == 3
     assert all(b.proto.disabled for b in buttons.values())
-    drawn = mark_classic(run())
+    drawn = opened(mark_classic(run()), "keep")
+    assert len(drawn.get("download_button")) == 3
     assert not any(b.proto.disabled for b in drawn.get("download_button"))

@@ -24,6 +24,7 @@ from referral import figures, report, schema
 from referral.app import cache, links, plot, results
 from referral.drawing import Drawing, DrawingError
 from referral.matching import Ranking, rank_levels
+from referral.regions import Regions
 from referral.selection import TOOLS, History, Tool, edit, read_drawing_text
 
 #: Height of each view (px): the four views and the toolbar fit a 1440 x 900 screen.
@@ -45,8 +46,11 @@ HISTORY, LINK_SEEN, NOTICES, FIGURES = "pm-history", "pm-link", "pm-notices", "p
 #: value. Setting their state instead races with the browser, which may send the widget's
 #: stale value with the next rerun and undo the change.
 GENERATION = "pm-generation"
-#: The key of the "Open a drawing or paste codes" section (its open state).
-WAYS_IN = "ways-in"
+#: Keys of the sections written only while open (their open state): "Open a drawing or
+#: paste codes", the regions list with intensities, "Keep and share", "How to mark".
+#: Closed, they cost a tap nothing; the regions list alone (its widgets are made afresh
+#: whenever the drawing changes) took ≈ 15 ms of the browser's time per tap.
+WAYS_IN, REGIONS, KEEP, HOW_TO = "ways-in", "regions-section", "keep", "how-to"
 
 
 def history() -> History:
@@ -283,7 +287,7 @@ def chart_figure(
 
 def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
     """The toolbar and the four views, each in a container keyed ``map-<view>``."""
-    bar = st.columns([5, 1.3, 1.3, 3], vertical_alignment="bottom")
+    bar = st.columns([5, 1.3, 1.3, 2.3, 2.6], vertical_alignment="bottom")
     tool: Tool = bar[0].segmented_control(
         "Tool",
         options=list(TOOLS),
@@ -294,8 +298,12 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
     )
     bar[1].button("Undo", key="undo", on_click=on_undo, disabled=not history().can_undo)
     bar[2].button("Clear", key="clear", on_click=on_clear, disabled=current.is_empty)
-    with bar[3].popover("How to mark"):
-        st.markdown(cache.text("painmap"))
+    with bar[3].popover("How to mark", key=HOW_TO, on_change="rerun") as how_to:
+        if how_to.open:
+            st.markdown(cache.text("painmap"))
+    with bar[4].popover("Keep and share", key=KEEP, on_change="rerun") as keep:
+        if keep.open:
+            show_downloads(current, ranking)
     shapes = current.shapes(cache.regions())
     sides = results.painful_sides(ranking) or schema.SIDES
     widths = [figures.x_range(cache.body(), view) for view in schema.VIEWS]
@@ -319,8 +327,16 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
 
 
 def show_regions(current: Drawing) -> None:
-    """The keyboard way: the tapped regions as a list, and an optional intensity per region."""
-    regions = cache.regions()
+    """The keyboard way: the tapped regions as a list, and an optional intensity per region
+    (in a section written only while open)."""
+    # The label stays the same: a changed label would be a new section, closed again.
+    with st.expander("Marked regions and intensity", key=REGIONS, on_change="rerun") as section:
+        if section.open:
+            show_regions_list(current, cache.regions())
+
+
+def show_regions_list(current: Drawing, regions: Regions) -> None:
+    """The regions list (kept equal to the tapped regions) and the intensity of one."""
     key = f"regions-{generation()}"
     st.multiselect(
         "Marked regions",
@@ -379,7 +395,6 @@ def show_ways_in() -> None:
 
 def show_downloads(current: Drawing, ranking: Ranking) -> None:
     """Downloads made on click, in the browser's session: drawing, ranking, summary."""
-    st.markdown("**Keep and share**")
     st.caption(cache.text("painmap-keep"))
     downloads = (
         ("Drawing (GeoJSON)", lambda: json.dumps(current.to_geojson()), "pain-drawing.geojson",
@@ -389,8 +404,8 @@ def show_downloads(current: Drawing, ranking: Ranking) -> None:
         ("Printable summary (HTML)", lambda: summary(current, ranking), "pain-summary.html",
          "text/html", "download-summary"),
     )  # fmt: skip
-    for column, (label, data, name, mime, key) in zip(st.columns(3), downloads, strict=True):
-        column.download_button(
+    for label, data, name, mime, key in downloads:
+        st.download_button(
             label,
             data=data,
             file_name=name,
@@ -446,7 +461,6 @@ def map_and_results() -> None:
         show_map(current, ranking, shown)
         show_regions(current)
         show_ways_in()
-        show_downloads(current, ranking)
 
 
 read_link()
