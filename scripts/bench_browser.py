@@ -8,14 +8,16 @@ own ``.streamlit/config.toml`` (``floor_same_config``: no full garbage collectio
 run, which alone takes the floor's click from ≈ 110 to ≈ 45 ms here). All three run on
 this machine at the same time and are driven the same way: a real mouse click at a point
 found beforehand, then ``wait_for_function`` (polled every animation frame) until the page
-shows the result.
+shows the result. They take turns, one interaction each per round (and one load each per
+round), so a slow spell of the machine falls on all of them alike.
 Measured:
 
 - ``load``: navigation start → page ready (floor: the button is enabled; app: the four
-  map charts are laid out and accept taps);
+  map charts are laid out and accept taps), a fresh browser context each time;
 - ``click``: floor click → its text changes;
 - ``tap``: a tap on a region of the pain map → the ``ranking`` container's text changes;
-- ``lasso``: a lasso dragged over the left upper buttock → the ranking changes;
+- ``lasso``: the release of a lasso dragged over the left upper buttock → the ranking
+  changes (the drag itself, 40 mouse moves, is not timed);
 - ``level``: a click on the Explore page's level ladder → every chart shows the new level;
 - ``level_text``: the same click → the page's text names the new level (the rerun is back);
 - ``bytes``: WebSocket bytes the browser received per interaction (server → browser).
@@ -165,15 +167,14 @@ def settle(page: Any) -> None:
     page.wait_for_timeout(150)
 
 
-def loaded(browser: Any, url: str, ready: Callable[[Any], None]) -> tuple[Any, Any, Wire, float]:
-    """A fresh 1440 x 900 page on ``url``: (context, page, its Wire, ms until ``ready(page)``
+def fresh_page(browser: Any, url: str, ready: Callable[[Any], None]) -> tuple[Any, Any, float]:
+    """A fresh 1440 x 900 page on ``url``: (context, page, ms until ``ready(page)``
     returned), the first run settled."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    wire = Wire(page)
     load = timed(lambda: page.goto(url), lambda: ready(page))
     settle(page)
-    return context, page, wire, load
+    return context, page, load
 
 
 def centre(locator: Any) -> tuple[float, float]:
@@ -185,135 +186,150 @@ def centre(locator: Any) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def bench_floor(browser: Any, url: str, clicks: int) -> dict[str, Any]:
-    """Load and click → text of the floor app."""
-    context, page, wire, load = loaded(
-        browser,
-        url,
-        lambda page: page.get_by_role("button", name="Click").wait_for(state="visible"),
+def floor_ready(page: Any) -> None:
+    page.get_by_role("button", name="Click").wait_for(state="visible")
+
+
+def map_ready(page: Any) -> None:
+    page.wait_for_function(MAP_READY, polling="raf", timeout=60_000)
+
+
+def explore_ready(page: Any) -> None:
+    page.wait_for_function(
+        "() => { const gd = document.querySelector('.js-plotly-plot');"
+        " return gd && gd._fullLayout && gd.data.length > 0; }"
     )
-    series = Series(page, wire)
-    point = centre(page.get_by_role("button", name="Click"))
-    for n in range(1, clicks + 1):
-        series.measure(
-            f"click {n}",
-            lambda: page.mouse.click(*point),
-            lambda n=n: page.wait_for_function(
-                f"() => document.querySelector('.st-key-result').innerText.includes('clicked {n}')",
+
+
+class Floor:
+    """The floor app's page: click → its text changes."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.context, self.page, _ = fresh_page(browser, url, floor_ready)
+        self.series = Series(self.page, Wire(self.page))
+        self.point = centre(self.page.get_by_role("button", name="Click"))
+        self.clicks = 0
+
+    def step(self) -> None:
+        self.clicks += 1
+        shown = f"clicked {self.clicks}"
+        self.series.measure(
+            shown,
+            lambda: self.page.mouse.click(*self.point),
+            lambda: self.page.wait_for_function(
+                f"() => document.querySelector('.st-key-result').innerText.includes('{shown}')",
                 polling="raf",
                 timeout=LOST,
             ),
         )
-    context.close()
-    return {"load": round(load, 1), **series.report("click")}
 
 
-def bench_app(browser: Any, url: str, taps: int) -> dict[str, Any]:
-    """Load, taps and a lasso on the pain map."""
-    context, page, wire, load = loaded(
-        browser, url, lambda page: page.wait_for_function(MAP_READY, polling="raf", timeout=60_000)
-    )
-    series = Series(page, wire)
-    for n in range(taps):
-        view, region = TAPS[n % len(TAPS)]
+class PainMap:
+    """The pain map: taps on regions in turn (each toggles one), then one lasso."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.context, self.page, _ = fresh_page(browser, url, map_ready)
+        self.wire = Wire(self.page)
+        self.series = Series(self.page, self.wire)
+        self.taps = 0
+
+    def step(self) -> None:
+        page = self.page
+        view, region = TAPS[self.taps % len(TAPS)]
+        self.taps += 1
         before = page.evaluate(RANKING)
         point = page.evaluate(TAP_POINT, [view, region])
-        series.measure(
+        self.series.measure(
             f"{view}:{region}",
-            lambda point=point: page.mouse.click(point["x"], point["y"]),
-            lambda before=before: page.wait_for_function(
+            lambda: page.mouse.click(point["x"], point["y"]),
+            lambda: page.wait_for_function(
                 f"b => ({RANKING})() !== b", arg=before, polling="raf", timeout=LOST
             ),
         )
-        page.wait_for_function(MAP_READY, polling="raf", timeout=30_000)
-    result = {"load": round(load, 1), **series.report("tap")}
-    result["lasso"] = bench_lasso(page, wire)
-    context.close()
-    return result
+        map_ready(page)
 
-
-def bench_lasso(page: Any, wire: Any) -> dict[str, float]:
-    """Switch to Outline, drag a lasso over the left upper buttock, time until re-ranked."""
-    page.locator(".st-key-tool").get_by_text("Outline", exact=True).click()
-    settle(page)
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[class*="st-key-map-"] .js-plotly-plot')]
-            .every(gd => gd._fullLayout && gd._fullLayout.dragmode === 'lasso')""",
-        timeout=30_000,
-    )
-    xs = [-60 + 45 * math.cos(2 * math.pi * k / 40) for k in range(41)]
-    ys = [540 + 35 * math.sin(2 * math.pi * k / 40) for k in range(41)]
-    points = page.evaluate(TO_PAGE, ["posterior", xs, ys])
-    before_text, before_bytes = page.evaluate(RANKING), wire.received
-    before_wire = wire.compressed
-
-    def drag() -> None:
+    def lasso(self) -> dict[str, float]:
+        """Switch to Outline, drag a lasso over the left upper buttock; time from the mouse
+        button's release (the lasso's end) until the ranking changes."""
+        page = self.page
+        page.locator(".st-key-tool").get_by_text("Outline", exact=True).click()
+        settle(page)
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[class*="st-key-map-"] .js-plotly-plot')]
+                .every(gd => gd._fullLayout && gd._fullLayout.dragmode === 'lasso')""",
+            timeout=30_000,
+        )
+        xs = [-60 + 45 * math.cos(2 * math.pi * k / 40) for k in range(41)]
+        ys = [540 + 35 * math.sin(2 * math.pi * k / 40) for k in range(41)]
+        points = page.evaluate(TO_PAGE, ["posterior", xs, ys])
         page.mouse.move(points[0]["x"], points[0]["y"])
         page.mouse.down()
         for p in points[1:]:
             page.mouse.move(p["x"], p["y"])
-        page.mouse.up()
+        before_text, before_bytes, before_wire = (
+            page.evaluate(RANKING),
+            self.wire.received,
+            self.wire.compressed,
+        )
+        elapsed = timed(
+            page.mouse.up,
+            lambda: page.wait_for_function(
+                f"b => ({RANKING})() !== b", arg=before_text, polling="raf", timeout=30_000
+            ),
+        )
+        settle(page)
+        return {
+            "ms": round(elapsed, 1),
+            "bytes": self.wire.received - before_bytes,
+            "wire_bytes": self.wire.compressed - before_wire,
+        }
 
-    elapsed = timed(
-        drag,
-        lambda: page.wait_for_function(
-            f"b => ({RANKING})() !== b", arg=before_text, polling="raf", timeout=30_000
-        ),
-    )
-    settle(page)
-    return {
-        "ms": round(elapsed, 1),
-        "bytes": wire.received - before_bytes,
-        "wire_bytes": wire.compressed - before_wire,
-    }
 
+class Explore:
+    """The Explore page: clicks on the spine ladder (the ``level`` pills)."""
 
-def bench_explore(browser: Any, url: str, changes: int) -> dict[str, Any]:
-    """Level changes on the Explore page: clicks on the spine ladder (the `level` pills)."""
-    ready = """() => { const gd = document.querySelector('.js-plotly-plot');
-        return gd && gd._fullLayout && gd.data.length > 0; }"""
-    context, page, wire, load = loaded(
-        browser, url + "/explore?level=T10", lambda page: page.wait_for_function(ready)
-    )
-    levels = ["T11", "T12", "L1", "L2", "L1", "T12", "T11", "T10"]
-    series = Series(page, wire)
-    for n in range(changes):
-        level = levels[n % len(levels)]
+    LEVELS = ("T11", "T12", "L1", "L2", "L1", "T12", "T11", "T10")
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.context, self.page, _ = fresh_page(browser, url + "/explore?level=T10", explore_ready)
+        self.series = Series(self.page, Wire(self.page))
+        self.changes = 0
+
+    def step(self) -> None:
+        page = self.page
+        level = self.LEVELS[self.changes % len(self.LEVELS)]
+        self.changes += 1
         ladder = page.get_by_role("radiogroup", name="Spinal level")
         point = centre(ladder.get_by_role("radio", name=level, exact=True))
-        series.measure(
+        self.series.measure(
             level,
-            lambda point=point: page.mouse.click(*point),
-            lambda level=level: page.wait_for_function(
-                LEVEL_DRAWN, arg=level, polling="raf", timeout=LOST
-            ),
-            lambda level=level: page.wait_for_function(
+            lambda: page.mouse.click(*point),
+            lambda: page.wait_for_function(LEVEL_DRAWN, arg=level, polling="raf", timeout=LOST),
+            lambda: page.wait_for_function(
                 "lv => document.body.innerText.includes(lv + ': pathways')",
                 arg=level,
                 polling="raf",
                 timeout=LOST,
             ),
         )
-    context.close()
-    return {"load": round(load, 1), **series.report("level", then="level_text")}
 
 
 def ratios(results: dict[str, Any], floor: str) -> dict[str, float]:
-    """Median tap, median level change and load of the app over the floor's."""
-    click, load = results[floor]["click"]["median"], results[floor]["load"]
+    """Median tap, median level change and median load of the app over the floor's."""
+    click, load = results[floor]["click"]["median"], results[floor]["load"]["median"]
     return {
         "tap_vs_click_median": round(results["app"]["tap"]["median"] / click, 2),
         "level_vs_click_median": round(results["explore"]["level"]["median"] / click, 2),
         "level_text_vs_click_median": round(results["explore"]["level_text"]["median"] / click, 2),
-        "load_vs_floor_load": round(results["app"]["load"] / load, 2),
+        "load_vs_floor_load": round(results["app"]["load"]["median"] / load, 2),
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=24, help="taps and floor clicks (≥ 20)")
+    parser.add_argument("--loads", type=int, default=5, help="page loads of each page")
     args = parser.parse_args(argv)
-    results: dict[str, Any] = {}
     with (
         harness.running_app("scripts/floor_app.py", own_config=False) as floor_url,
         harness.running_app("scripts/floor_app.py") as tuned_floor_url,
@@ -327,10 +343,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             page.goto(url)
             page.wait_for_timeout(3000)
             page.close()
-        results["floor"] = bench_floor(browser, floor_url, args.taps)
-        results["floor_same_config"] = bench_floor(browser, tuned_floor_url, args.taps)
-        results["app"] = bench_app(browser, app_url, args.taps)
-        results["explore"] = bench_explore(browser, app_url, max(10, args.taps // 2))
+        loads: dict[str, list[float]] = {"floor": [], "floor_same_config": [], "app": []}
+        pages = (("floor", floor_url, floor_ready), ("floor_same_config", tuned_floor_url,
+                 floor_ready), ("app", app_url, map_ready))  # fmt: skip
+        for _ in range(args.loads):  # in turns, so that the machine's state is shared
+            for name, url, ready in pages:
+                context, _, load = fresh_page(browser, url, ready)
+                loads[name].append(load)
+                context.close()
+        floor = Floor(browser, floor_url)
+        tuned = Floor(browser, tuned_floor_url)
+        pain = PainMap(browser, app_url)
+        explore = Explore(browser, app_url)
+        for n in range(args.taps):  # in turns: each round clicks every page once
+            floor.step()
+            tuned.step()
+            pain.step()
+            if n < max(10, args.taps // 2):
+                explore.step()
+        lasso = pain.lasso()
+    results: dict[str, Any] = {
+        "floor": {"load": summary(loads["floor"]), **floor.series.report("click")},
+        "floor_same_config": {
+            "load": summary(loads["floor_same_config"]),
+            **tuned.series.report("click"),
+        },
+        "app": {"load": summary(loads["app"]), **pain.series.report("tap"), "lasso": lasso},
+        "explore": explore.series.report("level", then="level_text"),
+    }
     results["ratios"] = ratios(results, "floor")
     results["ratios_same_config"] = ratios(results, "floor_same_config")
     print(json.dumps(results, indent=2))
