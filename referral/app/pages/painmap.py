@@ -287,8 +287,8 @@ def chart_figure(
 
 def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
     """The toolbar and the four views, each in a container keyed ``map-<view>``."""
-    bar = st.columns([5, 1.3, 1.3, 2.3, 2.6], vertical_alignment="bottom")
-    tool: Tool = bar[0].segmented_control(
+    bar = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+    tool: Tool = bar.segmented_control(
         "Tool",
         options=list(TOOLS),
         format_func=TOOLS.__getitem__,
@@ -296,12 +296,12 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
         required=True,
         key="tool",
     )
-    bar[1].button("Undo", key="undo", on_click=on_undo, disabled=not history().can_undo)
-    bar[2].button("Clear", key="clear", on_click=on_clear, disabled=current.is_empty)
-    with bar[3].popover("How to mark", key=HOW_TO, on_change="rerun") as how_to:
+    bar.button("Undo", key="undo", on_click=on_undo, disabled=not history().can_undo)
+    bar.button("Clear", key="clear", on_click=on_clear, disabled=current.is_empty)
+    with bar.popover("How to mark", key=HOW_TO, on_change="rerun") as how_to:
         if how_to.open:
             st.markdown(cache.text("painmap"))
-    with bar[4].popover("Keep and share", key=KEEP, on_change="rerun") as keep:
+    with bar.popover("Keep and share", key=KEEP, on_change="rerun") as keep:
         if keep.open:
             show_downloads(current, ranking)
     shapes = current.shapes(cache.regions())
