@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,11 @@ MAX_CODES_CHARS = 1_000
 MAX_SIMPLIFY_PASSES = 8
 #: Pain intensity on the 0-10 numeric rating scale.
 INTENSITY_MAX = 10
-TEXT_VERSION = "1"
+#: Version of the compact text form written by :meth:`Drawing.to_text`: "2" ends with a
+#: check part, so a link cut short anywhere (even between parts) or edited is noticed.
+#: Version "1" texts (no check part) are still read.
+TEXT_VERSION = "2"
+TEXT_VERSIONS = ("1", "2")
 VIEW_CODES: dict[View, str] = {
     "anterior": "a",
     "posterior": "p",
@@ -673,17 +678,24 @@ class Drawing:
 
         Grammar (parts joined by ``~``, fields by ``_``, integers by ``.``)::
 
-            1~r_left-groin_left-upper-buttock~i_left-groin.7~o_p_<ring>_<hole>~o_a_<ring>
+            2~r_left-groin_left-upper-buttock~i_left-groin.7~o_p_<ring>_<hole>~o_a_<ring>~k_<check>
 
         ``r`` lists tapped region ids; ``i`` gives intensities as ``<region id>.<0-10>``;
         ``o`` gives one polygon in a view (``a``, ``p``, ``ll``, ``rl``): its exterior ring,
         then holes. A ring is ``x0.y0.dx1.dy1…``: the first vertex, then differences, in
-        whole frame units; the closing vertex is implied. Ids are sorted.
+        whole frame units; the closing vertex is implied. Ids are sorted. ``k`` is the
+        check: the CRC-32 of the text before ``~k_``, in base 36 (:func:`text_check`).
+        Version 1 is the same without the check part.
 
         >>> Drawing(frozenset({"left-groin"}), intensity={"left-groin": 7}).to_text()
-        '1~r_left-groin~i_left-groin.7'
+        '2~r_left-groin~i_left-groin.7~k_18qxda8'
         """
-        parts = [TEXT_VERSION]
+        body = "~".join([TEXT_VERSION, *self._text_parts()])
+        return f"{body}~k_{text_check(body)}"
+
+    def _text_parts(self) -> list[str]:
+        """The text form's parts between the version and the check."""
+        parts = []
         if self.regions:
             parts.append("_".join(["r", *sorted(self.regions)]))
         if self.intensity:
@@ -695,18 +707,24 @@ class Drawing:
             for polygon in self.outlines[view].geoms:
                 rings = [polygon.exterior, *polygon.interiors]
                 parts.append("_".join(["o", VIEW_CODES[view], *map(_encode_ring, rings)]))
-        return "~".join(parts)
+        return parts
 
     @classmethod
     def from_text(cls, text: str, regions: Regions) -> Drawing:
-        """Parse :meth:`to_text` output; anything malformed raises :class:`DrawingError`."""
+        """Parse :meth:`to_text` output (version 2, or version 1 without the check part);
+        anything malformed, cut short or edited raises :class:`DrawingError`."""
         if not isinstance(text, str):
             raise DrawingError("the drawing text must be a string")
         if len(text) > MAX_TEXT_CHARS:
             raise DrawingError(f"the drawing text is longer than {MAX_TEXT_CHARS} characters")
         version, *parts = text.split("~")
-        if version != TEXT_VERSION:
-            raise DrawingError(f"drawing text version {_short(version, 20)!r} is not 1")
+        if version not in TEXT_VERSIONS:
+            raise DrawingError(f"drawing text version {_short(version, 20)!r} is not 1 or 2")
+        if version == "2":
+            body, _, check = text.rpartition("~")
+            if not parts or check != f"k_{text_check(body)}":
+                raise DrawingError("the drawing text's check does not match (cut short or edited)")
+            parts = parts[:-1]
         ids: list[str] = []
         ratings: dict[str, int] = {}
         areas: dict[View, list[Polygon]] = {}
@@ -738,9 +756,21 @@ class Drawing:
         drawing = cls(Drawing.from_regions(ids, regions).regions, outlines)
         for rid, value in ratings.items():
             drawing = drawing.with_intensity(rid, value, regions)
-        if drawing.to_text() != text:
+        if drawing._text_parts() != parts:
             raise DrawingError("the drawing text is not in canonical form (was it edited?)")
         return drawing
+
+
+def text_check(body: str) -> str:
+    """The check part's value for the text ``body`` before it: CRC-32 of its UTF-8 bytes,
+    in base 36 (lower case, at most 7 characters)."""
+    value = zlib.crc32(body.encode("utf-8"))
+    digits = ""
+    while True:
+        value, digit = divmod(value, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+        if value == 0:
+            return digits
 
 
 def _check_view(view: str) -> None:

@@ -54,7 +54,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ccc; padding: 1.5pt 4pt; text-align: left; vertical-align: top; }
 .levels { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8pt; margin-top: 4pt;
           font-size: 8pt; line-height: 1.2; }
-svg { width: 100%; height: auto; max-height: 50mm; display: block; margin: 3pt 0; }
+svg { width: 100%; height: auto; max-height: 44mm; display: block; margin: 3pt 0; }
 .sources { columns: 2; column-gap: 12pt; font-size: 6.5pt; line-height: 1.2; }
 .sources li { break-inside: avoid; }
 .code { font-family: monospace; font-size: 7pt; word-break: break-all; color: #444; }

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from referral.drawing import MAX_TEXT_CHARS, TEXT_VERSION, Drawing, DrawingError
+from referral.drawing import MAX_TEXT_CHARS, TEXT_VERSIONS, Drawing, DrawingError, text_check
 from referral.regions import Regions
 from referral.schema import View
 
@@ -169,8 +169,10 @@ def read_drawing_text(text: str, regions: Regions) -> Edit:
     A value that reads whole gives its drawing and no problems. Otherwise every ``~`` part
     is read on its own and the parts that can be read are kept: known region ids of an
     ``r`` part, readable ratings of an ``i`` part (for regions still painful), and each
-    ``o`` polygon that reads as written. The problems say what was dropped (they may quote
-    the text: show them as plain text only).
+    ``o`` polygon that reads as written. The problems say what was dropped, and for a
+    version 2 text whose check part is missing or does not match, that it was cut short or
+    edited, even when every part left reads (they may quote the text: show them as plain
+    text only).
     """
     if not text:
         return Edit(Drawing())
@@ -179,9 +181,17 @@ def read_drawing_text(text: str, regions: Regions) -> Edit:
     except DrawingError as exc:
         whole = str(exc)
     version, *parts = text.split("~")
-    if len(text) > MAX_TEXT_CHARS or version != TEXT_VERSION:
+    if len(text) > MAX_TEXT_CHARS or version not in TEXT_VERSIONS:
         return Edit(Drawing(), (whole,))
     problems: list[str] = []
+    if version == "2":
+        body, _, last = text.rpartition("~")
+        if not last.startswith("k_"):
+            problems.append("its check part is missing: it was cut short")
+        else:
+            parts = parts[:-1]
+            if last != f"k_{text_check(body)}":
+                problems.append("its check does not match: it was cut short or edited")
     if len(parts) > MAX_LINK_PARTS:
         problems.append(f"only the first {MAX_LINK_PARTS} of {len(parts)} parts were read")
     ids: list[str] = []
@@ -198,7 +208,7 @@ def read_drawing_text(text: str, regions: Regions) -> Edit:
             ratings += [(str(number), item) for item in fields]
         else:
             try:
-                pieces.append(Drawing.from_text(f"{TEXT_VERSION}~{part}", regions))
+                pieces.append(Drawing.from_text(f"1~{part}", regions))  # one unchecked part
             except DrawingError as exc:
                 reason = str(exc).removeprefix("drawing text part 1: ")
                 problems.append(f"part {number}: {reason}")

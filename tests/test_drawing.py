@@ -265,7 +265,9 @@ def test_text_of_a_typical_drawing_is_short() -> None:
     "text, message",
     [
         ("", "version"),
-        ("2~r_left-groin", "version"),
+        ("3~r_left-groin", "version"),
+        ("2~r_left-groin", "check does not match"),
+        ("2~r_left-groin~k_0", "check does not match"),
         ("1~x_left-groin", "expected 'r_<ids>', 'i_<ratings>' or 'o_<view>_<ring>'"),
         ("1~r_left-grion", "unknown region 'left-grion'"),
         ("1~o_q_0.0.10.0.0.10", "unknown view code 'q'"),
@@ -279,6 +281,35 @@ def test_text_of_a_typical_drawing_is_short() -> None:
 def test_malformed_text_is_rejected_clearly(text: str, message: str) -> None:
     with pytest.raises(DrawingError, match=message):
         Drawing.from_text(text, regions())
+
+
+def test_a_text_cut_anywhere_or_changed_anywhere_is_refused() -> None:
+    """The check part: every shorter prefix of a text (a link cut between two parts, or
+    between two region ids, reads as a smaller valid drawing without it) and every
+    one-character change are refused."""
+    drawing = (
+        Drawing.from_regions(["left-groin", "left-iliac-crest", "left-trochanter"], regions())
+        .with_intensity("left-groin", 7, regions())
+        .with_outline("posterior", ring(-60, 540, 12, 10, n=12))
+    )
+    text = drawing.to_text()
+    assert Drawing.from_text(text, regions()) == drawing
+    for end in range(len(text)):
+        with pytest.raises(DrawingError):
+            Drawing.from_text(text[:end], regions())
+    for i, char in enumerate(text):
+        changed = text[:i] + ("0" if char != "0" else "1") + text[i + 1 :]
+        with pytest.raises(DrawingError):
+            Drawing.from_text(changed, regions())
+
+
+def test_version_1_texts_without_the_check_still_read() -> None:
+    drawing = Drawing.from_regions(["left-groin"], regions()).with_intensity(
+        "left-groin", 3, regions()
+    )
+    body, _, check = drawing.to_text().rpartition("~")
+    assert body == "2~r_left-groin~i_left-groin.3" and check.startswith("k_")
+    assert Drawing.from_text("1" + body[1:], regions()) == drawing
 
 
 # -- measuring on one skin -------------------------------------------------------------------

@@ -22,7 +22,17 @@ from referral.regions import load_regions
 PAGE = ROOT / "referral" / "app" / "pages" / "painmap.py"
 TIMEOUT = 30
 CLASSIC = ["left-groin", "left-iliac-crest", "left-trochanter", "left-upper-buttock"]
-CLASSIC_TEXT = "1~r_" + "_".join(sorted(CLASSIC))
+
+
+def text_of(ids: list[str], intensity: dict[str, int] | None = None) -> str:
+    """The link's text of the regions ``ids`` with ``intensity`` (region id → 0-10)."""
+    drawing = Drawing.from_regions(ids, load_regions())
+    for rid, value in (intensity or {}).items():
+        drawing = drawing.with_intensity(rid, value, load_regions())
+    return drawing.to_text()
+
+
+CLASSIC_TEXT = text_of(CLASSIC)
 THORACOLUMBAR = {"T11", "T12", "L1", "L2"}
 LINE = re.compile(r"^(\d+)\\?\. \*\*([CTLS]\d{1,2})\*\*", re.MULTILINE)
 
@@ -209,7 +219,7 @@ def test_zones_are_drawn_on_the_painful_side_only():
 def test_undo_and_clear():
     at = mark_classic(run())
     marked(at).set_value(CLASSIC[:2]).run()
-    assert link(ok(at)) == "1~r_" + "_".join(CLASSIC[:2])
+    assert link(ok(at)) == text_of(CLASSIC[:2])
     at.button(key="undo").click().run()
     assert link(ok(at)) == CLASSIC_TEXT
     assert marked(at).value == CLASSIC
@@ -235,7 +245,7 @@ def test_rating_a_region_goes_into_the_link_and_can_be_undone():
     at = mark_classic(run())
     opened(at, "regions-section").selectbox(key="rate-region").set_value("left-groin").run()
     rating(at).set_value(7).run()
-    assert link(ok(at)) == CLASSIC_TEXT + "~i_left-groin.7"
+    assert link(ok(at)) == text_of(CLASSIC, {"left-groin": 7})
     rating(at).set_value("not rated").run()
     assert link(ok(at)) == CLASSIC_TEXT
 
@@ -265,12 +275,13 @@ def test_a_link_with_an_outline_restores_it_exactly():
 @pytest.mark.parametrize(
     ("value", "kept"),
     [
-        (CLASSIC_TEXT[:-9], CLASSIC[:3]),  # cut short inside the last id
+        (CLASSIC_TEXT[: CLASSIC_TEXT.index("~k_") - 5], CLASSIC[:3]),  # inside the last id
+        (CLASSIC_TEXT[: CLASSIC_TEXT.index("_left-trochanter")], CLASSIC[:2]),  # between ids
         ("1~r_left-groin_![x](http://example.com/p.png)", ["left-groin"]),
         ("1~r_left-groin~o_zz_<b>1.2.3.4.5.6</b>", ["left-groin"]),
         ("9~r_left-groin", []),
     ],
-    ids=["truncated", "markdown-image", "html", "version"],
+    ids=["truncated", "cut-between-ids", "markdown-image", "html", "version"],
 )
 def test_a_tampered_link_warns_and_keeps_what_it_can(value, kept):
     at = ok(run(drawing=value))
@@ -280,7 +291,7 @@ def test_a_tampered_link_warns_and_keeps_what_it_can(value, kept):
     quoted = plain_texts(at)
     assert any(value[:40] in line for line in quoted)
     assert value[4:30] not in markdown_texts(at)  # the link's own text only as plain text
-    expected = "1~r_" + "_".join(kept) if kept else None
+    expected = text_of(kept) if kept else None
     assert link(at) == expected
 
 

@@ -304,13 +304,25 @@ def test_a_truncated_link_keeps_the_parts_before_the_cut(regions):
     assert result.problems
 
 
+@pytest.mark.parametrize("end", ["~i_", "_left-iliac-crest", "~o_"])
+def test_a_link_cut_between_two_parts_or_ids_is_noticed(regions, end):
+    """Cut there, the rest is a valid smaller drawing: only the check part tells."""
+    drawing = classic_with_outline(regions).with_intensity("left-groin", 7, regions)
+    text = drawing.to_text()
+    cut = text[: text.index(end)]
+    result = read_drawing_text(cut, regions)
+    assert result.drawing.regions <= drawing.regions and result.drawing != drawing
+    assert result.problems == ("its check part is missing: it was cut short",)
+
+
 def test_a_damaged_outline_is_dropped_and_the_others_kept(regions):
     drawing = classic_with_outline(regions)
-    text = drawing.to_text() + "~o_zz_1.2.3.4.5.6~o_p_0.0.x"
+    body, _, check = drawing.to_text().rpartition("~")
+    text = f"{body}~o_zz_1.2.3.4.5.6~o_p_0.0.x~{check}"
     result = read_drawing_text(text, regions)
     assert result.drawing == drawing
-    assert len(result.problems) == 2
-    assert "unknown view code" in result.problems[0]
+    assert result.problems[0] == "its check does not match: it was cut short or edited"
+    assert "unknown view code" in result.problems[1] and len(result.problems) == 3
 
 
 def test_ratings_in_a_damaged_link_are_kept_when_they_can_be(regions):
@@ -323,8 +335,28 @@ def test_ratings_in_a_damaged_link_are_kept_when_they_can_be(regions):
 
 @pytest.mark.parametrize(
     "text",
-    ["2~r_left-groin", "hello", "~~~", "1~x_y", "1~r_", "1~o_p", "1" + "~r_a" * 5000, "1~o_p_0.0"],
-    ids=["version", "word", "tildes", "kind", "empty-regions", "no-ring", "long", "short-ring"],
+    [
+        "3~r_left-groin",
+        "2~r_left-groin",
+        "hello",
+        "~~~",
+        "1~x_y",
+        "1~r_",
+        "1~o_p",
+        "1" + "~r_a" * 5000,
+        "1~o_p_0.0",
+    ],
+    ids=[
+        "version",
+        "no-check",
+        "word",
+        "tildes",
+        "kind",
+        "empty-regions",
+        "no-ring",
+        "long",
+        "short-ring",
+    ],
 )
 def test_tampered_links_never_raise_and_always_say_why(regions, text):
     result = read_drawing_text(text, regions)
