@@ -319,7 +319,7 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
                 config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"pain-map-{view}"}},
             )
     if shown:
-        st.markdown(results.legend_markdown(cache.atlas(), shown))
+        st.markdown(cache.legend_markdown(tuple(shown)))
         st.caption(
             "Vermillion, hatched: the pain drawing. Solid lines: dorsal ramus branches; "
             "dashed: ventral ramus. A dot marks where a branch leaves the spine."
