@@ -43,20 +43,21 @@ STYLE = """
 body { font: 9pt/1.3 Arial, Helvetica, sans-serif; color: #1a1a1a; margin: 0 auto;
        max-width: 190mm; }
 h1 { font-size: 14pt; margin: 0; }
-h2 { font-size: 10.5pt; margin: 6pt 0 3pt; border-bottom: 1px solid #bbb; }
+h2 { font-size: 10.5pt; margin: 5pt 0 2pt; border-bottom: 1px solid #bbb; }
 h3 { font-size: 9.5pt; margin: 0 0 2pt; }
 p, ul, ol { margin: 2pt 0; }
 ul, ol { padding-left: 13pt; }
 .meta { color: #444; font-size: 8pt; }
 .disclaimer { border: 1.5px solid #1a1a1a; padding: 3pt 6pt; margin: 4pt 0; font-weight: bold; }
-.flag { border-left: 4px solid #D55E00; background: #fbeee6; padding: 2pt 6pt; margin: 2pt 0; }
+.flag { border-left: 4px solid #D55E00; background: #fbeee6; padding: 1.5pt 6pt; margin: 2pt 0;
+        font-size: 8pt; }
 table { border-collapse: collapse; width: 100%; }
-th, td { border-bottom: 1px solid #ccc; padding: 1.5pt 4pt; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid #ccc; padding: 1pt 4pt; text-align: left; vertical-align: top; }
 .levels { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8pt; margin-top: 4pt;
-          font-size: 8pt; line-height: 1.2; }
-svg { width: 100%; height: auto; max-height: 44mm; display: block; margin: 3pt 0; }
-.sources { columns: 2; column-gap: 12pt; font-size: 6.5pt; line-height: 1.2; }
-.sources li { break-inside: avoid; }
+          font-size: 7.5pt; line-height: 1.15; }
+svg { width: 100%; height: auto; max-height: 40mm; display: block; margin: 3pt 0; }
+.sources { columns: 3; column-gap: 9pt; font-size: 6pt; line-height: 1.15; padding-left: 11pt; }
+.sources li { break-inside: avoid; overflow-wrap: anywhere; }
 .code { font-family: monospace; font-size: 7pt; word-break: break-all; color: #444; }
 """
 

@@ -7,6 +7,7 @@ Screenshots go to ``artifacts/screenshots/`` (git-ignored; ``painmap.png`` at 14
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -17,9 +18,13 @@ import pytest
 from catalogue import chart_figures
 from streamlit.testing.v1 import AppTest
 
-from referral import schema
+from referral import report, schema
+from referral.app import results
 from referral.app.harness import ROOT, TAP_POINT, TO_PAGE
+from referral.atlas import load_atlas
+from referral.body import load_body
 from referral.drawing import Drawing
+from referral.matching import AtlasIndex, rank_levels
 from referral.regions import load_regions
 
 pytestmark = pytest.mark.browser
@@ -281,6 +286,42 @@ def test_downloads_give_the_drawing_and_a_printable_summary(page, app_url, tmp_p
     page.screenshot(path=str(SCREENSHOTS / "painmap-summary.png"), full_page=True)
     pdf = page.pdf(format="A4")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # prints on one page
+
+
+#: The published cases whose summary may take two pages: more marked regions than this.
+ONE_PAGE_REGIONS = 11
+
+
+def test_the_summary_of_each_published_case_prints_on_one_page(browser):
+    """One A4 page for every published case of up to ``ONE_PAGE_REGIONS`` marked regions
+    (all but the 18-region bilateral one): a long reason list, three flags or 26 sources
+    must not push the summary onto a second page."""
+    regions, atlas, index = load_regions(), load_atlas(), AtlasIndex(load_atlas(), load_regions())
+    cases = json.loads((ROOT / "tests" / "cases" / "published-cases.json").read_text())["cases"]
+    page = browser.new_page()
+    longer = {}
+    for case in cases:
+        if not case["regions"] or len(case["regions"]) > ONE_PAGE_REGIONS:
+            continue
+        drawing = Drawing.from_regions(case["regions"], regions)
+        ranking = rank_levels(drawing, index)
+        top = list(results.ranked(ranking, report.TOP)["level"])
+        page.set_content(
+            report.summary_html(
+                drawing,
+                ranking,
+                load_body(),
+                regions,
+                citations=atlas.citations(results.source_ids(atlas, top)),
+                disclaimer="Educational and decision-support tool, not a diagnosis.",
+                created=dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+            )
+        )
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format="A4")))
+        if pages != 1:
+            longer[case["id"]] = pages
+    page.close()
+    assert longer == {}
 
 
 def test_codes_pasted_in_the_opened_section_replace_the_drawing(page, app_url):
