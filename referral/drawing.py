@@ -717,14 +717,11 @@ class Drawing:
             raise DrawingError("the drawing text must be a string")
         if len(text) > MAX_TEXT_CHARS:
             raise DrawingError(f"the drawing text is longer than {MAX_TEXT_CHARS} characters")
-        version, *parts = text.split("~")
+        version, parts, problem = split_text(text)
         if version not in TEXT_VERSIONS:
             raise DrawingError(f"drawing text version {_short(version, 20)!r} is not 1 or 2")
-        if version == "2":
-            body, _, check = text.rpartition("~")
-            if not parts or check != f"k_{text_check(body)}":
-                raise DrawingError("the drawing text's check does not match (cut short or edited)")
-            parts = parts[:-1]
+        if problem is not None:
+            raise DrawingError("the drawing text's check does not match (cut short or edited)")
         ids: list[str] = []
         ratings: dict[str, int] = {}
         areas: dict[View, list[Polygon]] = {}
@@ -759,6 +756,20 @@ class Drawing:
         if drawing._text_parts() != parts:
             raise DrawingError("the drawing text is not in canonical form (was it edited?)")
         return drawing
+
+
+def split_text(text: str) -> tuple[str, list[str], str | None]:
+    """A drawing text's version, its parts (``~``-separated, without a check part) and, for
+    version 2, what is wrong with its check part (``None`` when it matches)."""
+    version, *parts = text.split("~")
+    if version != "2":
+        return version, parts, None
+    body, _, last = text.rpartition("~")
+    if not last.startswith("k_"):
+        return version, parts, "its check part is missing: it was cut short"
+    if last != f"k_{text_check(body)}":
+        return version, parts[:-1], "its check does not match: it was cut short or edited"
+    return version, parts[:-1], None
 
 
 def text_check(body: str) -> str:

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from referral.drawing import MAX_TEXT_CHARS, TEXT_VERSIONS, Drawing, DrawingError, text_check
+from referral.drawing import MAX_TEXT_CHARS, TEXT_VERSIONS, Drawing, DrawingError, split_text
 from referral.regions import Regions
 from referral.schema import View
 
@@ -180,18 +180,10 @@ def read_drawing_text(text: str, regions: Regions) -> Edit:
         return Edit(Drawing.from_text(text, regions))
     except DrawingError as exc:
         whole = str(exc)
-    version, *parts = text.split("~")
+    version, parts, check = split_text(text)
     if len(text) > MAX_TEXT_CHARS or version not in TEXT_VERSIONS:
         return Edit(Drawing(), (whole,))
-    problems: list[str] = []
-    if version == "2":
-        body, _, last = text.rpartition("~")
-        if not last.startswith("k_"):
-            problems.append("its check part is missing: it was cut short")
-        else:
-            parts = parts[:-1]
-            if last != f"k_{text_check(body)}":
-                problems.append("its check does not match: it was cut short or edited")
+    problems = [] if check is None else [check]
     if len(parts) > MAX_LINK_PARTS:
         problems.append(f"only the first {MAX_LINK_PARTS} of {len(parts)} parts were read")
     ids: list[str] = []
