@@ -14,6 +14,9 @@ PAGES = ROOT / "referral" / "app" / "pages"
 st.set_page_config(
     page_title="Referral Map", page_icon=str(ROOT / "assets" / "app" / "icon.png"), layout="wide"
 )
+# Streamlit leaves 128 px above a page under the top navigation; 76 px is enough, and the
+# pain map's four views then fit a 1280 x 720 screen (a shared screen in a lecture).
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 76px; }</style>")
 st.navigation(
     {
         "Clinic": [

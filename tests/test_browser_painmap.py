@@ -148,6 +148,21 @@ def circle(view: str, rid: str, radius: float, n: int = 36) -> tuple[list[float]
     return [x + radius * math.cos(a) for a in angles], [y + radius * math.sin(a) for a in angles]
 
 
+def test_the_toolbar_and_four_views_fit_a_shared_screen_unscrolled(browser, app_url):
+    """At 1280 x 720, a lecture's shared screen, the tools and all four views are in sight."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        open_map(page, app_url)
+        boxes = [page.locator(CHARTS).nth(i).bounding_box() for i in range(4)]
+        boxes.append(page.locator(".st-key-tool").bounding_box())
+        for b in boxes:
+            assert b and b["y"] >= 0 and b["y"] + b["height"] <= 720, b
+            assert b["x"] >= 0 and b["x"] + b["width"] <= 1280, b
+    finally:
+        context.close()
+
+
 def test_tapping_the_classic_pattern_ranks_a_thoracolumbar_level_first(page, app_url):
     """Taps, then reload, back and forward: the link restores drawing and ranking."""
     open_map(page, app_url)
