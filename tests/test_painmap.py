@@ -181,6 +181,9 @@ def test_marking_the_classic_pattern_ranks_a_thoracolumbar_level_first():
     assert zones and {z["meta"]["level"] for z in zones} == {levels[0]}
     assert {z["meta"]["style"] for z in zones} == {"primary"}
     assert f"Why {levels[0]}" in markdown_texts(at)
+    # Faint, dotted zones are drawn (fringe); the legend says what they are.
+    assert {z["line"]["dash"] for z in zones} == {"solid", "dot"}
+    assert "fringe faintly with a dotted edge" in markdown_texts(at)
 
 
 def test_the_best_match_comes_with_its_examination_guide_written_when_opened():

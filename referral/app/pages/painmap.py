@@ -321,8 +321,10 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
     if shown:
         st.markdown(cache.legend_markdown(tuple(shown)))
         st.caption(
-            "Vermillion, hatched: the pain drawing. Solid lines: dorsal ramus branches; "
-            "dashed: ventral ramus. A dot marks where a branch leaves the spine."
+            "Vermillion, hatched: the pain drawing. A zone's core is filled strongly, its "
+            "fringe faintly with a dotted edge (the fringe counts half in matching). Solid "
+            "lines: dorsal ramus branches; dashed: ventral ramus. A dot marks where a branch "
+            "leaves the spine."
         )
 
 
