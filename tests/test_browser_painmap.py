@@ -70,6 +70,13 @@ DRAWING_TRACES = """view => {
 }"""
 
 
+#: The config a view is drawn with: whether plotly's logo is shown, and the PNG's file name.
+CHART_CONFIG = """view => {
+    const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
+    return [gd._context.displaylogo, gd._context.toImageButtonOptions.filename];
+}"""
+
+
 @pytest.fixture
 def page(browser, app_url):
     """A 1440 x 900 page; ``page.console`` collects the browser console's messages."""
@@ -181,6 +188,9 @@ def test_tapping_the_classic_pattern_ranks_a_thoracolumbar_level_first(page, app
     # Every redrawn chart is a new plotly element; a WebGL context per chart and redraw
     # exhausts the browser's contexts and the oldest view goes blank.
     assert not [m for m in page.console if "WebGL contexts" in m]
+    # Redrawn without its config (unchanged, so not passed again), each view keeps it.
+    for view in schema.VIEWS:
+        assert page.evaluate(CHART_CONFIG, view) == [False, f"pain-map-{view}"]
     page.mouse.move(0, 0)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "painmap.png"))
