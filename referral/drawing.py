@@ -68,7 +68,9 @@ INTENSITY_MAX = 10
 #: check part, so a link cut short anywhere (even between parts) or edited is noticed.
 #: Version "1" texts (no check part) are still read.
 TEXT_VERSION = "2"
-TEXT_VERSIONS = ("1", "2")
+#: The first version, without a check part.
+UNCHECKED_TEXT_VERSION = "1"
+TEXT_VERSIONS = (UNCHECKED_TEXT_VERSION, TEXT_VERSION)
 VIEW_CODES: dict[View, str] = {
     "anterior": "a",
     "posterior": "p",
@@ -762,7 +764,7 @@ def split_text(text: str) -> tuple[str, list[str], str | None]:
     """A drawing text's version, its parts (``~``-separated, without a check part) and, for
     version 2, what is wrong with its check part (``None`` when it matches)."""
     version, *parts = text.split("~")
-    if version != "2":
+    if version != TEXT_VERSION:
         return version, parts, None
     body, _, last = text.rpartition("~")
     if not last.startswith("k_"):

@@ -29,7 +29,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from referral.drawing import MAX_TEXT_CHARS, TEXT_VERSIONS, Drawing, DrawingError, split_text
+from referral.drawing import (
+    MAX_TEXT_CHARS,
+    TEXT_VERSIONS,
+    UNCHECKED_TEXT_VERSION,
+    Drawing,
+    DrawingError,
+    split_text,
+)
 from referral.regions import Regions
 from referral.schema import View
 
@@ -200,7 +207,8 @@ def read_drawing_text(text: str, regions: Regions) -> Edit:
             ratings += [(str(number), item) for item in fields]
         else:
             try:
-                pieces.append(Drawing.from_text(f"1~{part}", regions))  # one unchecked part
+                one_part = f"{UNCHECKED_TEXT_VERSION}~{part}"
+                pieces.append(Drawing.from_text(one_part, regions))
             except DrawingError as exc:
                 reason = str(exc).removeprefix("drawing text part 1: ")
                 problems.append(f"part {number}: {reason}")
