@@ -42,6 +42,11 @@ SOURCE_COLUMNS: tuple[str, ...] = (
     "kind", "authors", "title", "journal", "year", "volume", "pages", "doi", "pmid", "url",
     "locator", "note",
 )  # fmt: skip
+#: Columns of ``data/candidates.csv``; see :class:`Atlas` and ``data/README.md``.
+CANDIDATE_COLUMNS: tuple[str, ...] = (
+    "candidate_id", "family", "structure", "levels", "pathway", "territory", "test", "guide_ids",
+    "source_ids", "note",
+)  # fmt: skip
 #: A source without authors is labelled by its title when no longer than this, else journal.
 LABEL_TITLE_MAX = 40
 #: Notes that start with one of these mark a source whose details could not all be read.
@@ -136,6 +141,11 @@ class Atlas:
         references) or :meth:`source_label` ("Konno et al. 2017"), never by id.
     conflicts : DataFrame
         topic, positions, sources, atlas_rule (readable text; ``sources`` holds ids).
+    candidates : DataFrame
+        One row per candidate source of pain (``data/candidates.csv``): candidate_id,
+        family, structure, levels (tuple), territory (tuple of ``(level, pathway)``), test,
+        guide_ids and source_ids (tuples), note. A candidate's territory is the union of its
+        pathways' zones; :mod:`referral.matching` ranks candidates beside the levels.
     """
 
     def __init__(
@@ -146,6 +156,7 @@ class Atlas:
         sources: pd.DataFrame,
         conflicts: pd.DataFrame,
         joints: pd.DataFrame | None = None,
+        candidates: pd.DataFrame | None = None,
     ) -> None:
         self.zones = zones
         self.courses = courses
@@ -153,6 +164,9 @@ class Atlas:
         self.sources = sources
         self.conflicts = conflicts
         self.joints = pd.DataFrame(columns=list(JOINT_COLUMNS)) if joints is None else joints
+        self.candidates = (
+            pd.DataFrame(columns=list(CANDIDATE_COLUMNS)) if candidates is None else candidates
+        )
         self._labels: dict[str, str] = {}  # source_label by id, filled on first use
         self._splits: dict[str, tuple[pd.DataFrame, dict[str, pd.DataFrame]]] = {}
         self._records: dict[tuple[str, str], tuple[pd.DataFrame, tuple[Row, ...]]] = {}
@@ -319,6 +333,10 @@ def load_atlas(data_dir: Path = schema.DATA_DIR) -> Atlas:
     sources = pd.read_csv(data_dir / schema.SOURCES_FILE.name, **read).set_index("source_id")
     sources = sources[list(SOURCE_COLUMNS)]
     conflicts = pd.read_csv(data_dir / schema.CONFLICTS_FILE.name, **read)
+    candidates = pd.read_csv(data_dir / schema.CANDIDATES_FILE.name, **read)
+    for column in ("levels", "guide_ids", "source_ids"):
+        candidates[column] = candidates[column].map(split_ids)
+    candidates["territory"] = candidates["territory"].map(_territory)
     return Atlas(
         zones=zones[list(ZONE_COLUMNS)],
         courses=courses[list(COURSE_COLUMNS)],
@@ -326,7 +344,14 @@ def load_atlas(data_dir: Path = schema.DATA_DIR) -> Atlas:
         sources=sources,
         conflicts=conflicts,
         joints=joints[list(JOINT_COLUMNS)],
+        candidates=candidates[list(CANDIDATE_COLUMNS)],
     )
+
+
+def _territory(text: str) -> tuple[tuple[str, str], ...]:
+    """Parse ``"C3:third-occipital; C3:facet-referral"`` into ``(level, pathway)`` pairs."""
+    pairs = [item.partition(":") for item in split_ids(text)]
+    return tuple((level.strip(), pathway.strip()) for level, _, pathway in pairs)
 
 
 __all__ = [

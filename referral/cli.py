@@ -20,6 +20,7 @@ from referral.atlas import load_atlas
 from referral.body import load_body
 from referral.drawing import Drawing, DrawingError
 from referral.evaluate import EvaluationError, evaluate_file, format_report
+from referral.guide import guide_items
 from referral.matching import AtlasIndex, rank_levels
 from referral.regions import Regions, load_regions
 from referral.validate import validate_all
@@ -186,6 +187,12 @@ def cmd_match(args: argparse.Namespace) -> int:
     drawing = _drawing(args, regions)
     ranking = rank_levels(drawing, AtlasIndex(load_atlas(), regions))
     result = ranking.to_dict(top=args.top)
+    for candidate in result["candidates"]:
+        items = guide_items(candidate["separated_by"])
+        candidate["separated_by"] = [
+            {"id": gid, "kind": item.kind, "title": item.title}
+            for gid, item in zip(candidate["separated_by"], items, strict=True)
+        ]
     if args.json:
         _print_json(result)
         return 0
@@ -197,6 +204,12 @@ def cmd_match(args: argparse.Namespace) -> int:
     if result["ranking"]:
         top = result["ranking"][0]
         print(f"\nWhy {top['level']}: " + " ".join(top["reasons"]))
+    if result["candidates"]:
+        print("\nSources to consider (structure · levels · test):")
+        for c in result["candidates"][:3]:
+            tied = "  [cannot be told apart from the best]" if c["cannot_tell_apart"] else ""
+            levels = ", ".join(c["levels"])
+            print(f"  {c['score']:.2f}  {c['structure']} · {levels} · {c['test']}{tied}")
     for flag in result["flags"]:
         print(f"flag {flag['code']}: {flag['message']}")
     print("\nEducational and decision-support output, not a diagnosis.")

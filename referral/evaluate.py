@@ -1,9 +1,15 @@
 """Evaluate the matcher on published cases (format of ``shared/clinical/dev-cases.json``).
 
 A case passes when one of its ``accept_levels`` is in the top 3 (cases with no accepted
-level only check flags) and every flag in ``expect_flags`` is raised. Reported:
-top-1 and top-3 accuracy over cases with accepted levels, and flag agreement (cases whose
-raised flags equal the expected ones exactly, and cases where every expected flag was raised).
+level only check flags), every flag in ``expect_flags`` is raised and, when the case names
+``accept_sources`` (candidate families of ``data/candidates.csv``), one of them is among the
+top 3 candidates. Reported: top-1 and top-3 accuracy over cases with accepted levels, source
+top-1 and top-3 accuracy over cases with accepted sources, flag agreement (cases whose raised
+flags equal the expected ones exactly, and cases where every expected flag was raised), and
+how often ``unexplained`` is raised on genuine cases (those with accepted levels) where it
+was not expected. A case naming an ``atlas_source`` (the paper its structure's zones were
+drawn from) is run and listed but left out of every accuracy figure: it cannot test the
+drawing it was used to make.
 The same accuracies are reported per spine region and per split when the cases carry the
 optional keys ``spine_region`` (one of :data:`SPINE_REGIONS`) and ``split`` (one of
 :data:`SPLITS`); cases without them are grouped under ``"unspecified"``.
@@ -31,6 +37,7 @@ SPLITS = ("tuning", "held-out")
 UNSPECIFIED = "unspecified"
 REQUIRED_KEYS = ("id", "regions", "accept_levels", "expect_flags")
 LIST_KEYS = ("regions", "accept_levels", "expect_flags")
+OPTIONAL_LIST_KEYS = ("accept_sources",)
 _ID_SHOWN = 40
 
 
@@ -85,12 +92,14 @@ def _check_case(path: Path, number: int, case: object) -> None:
     if not isinstance(case_id, str) or not case_id.strip():
         raise EvaluationError(f"{where}: 'id' must be a non-empty string")
     where = f"{path}: case {_shown(case_id)}"
-    for key in LIST_KEYS:
+    for key in (*LIST_KEYS, *(k for k in OPTIONAL_LIST_KEYS if k in case)):
         values = case[key]
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise EvaluationError(f"{where}: {key!r} must list strings")
     _check_known(where, "accept_levels", case["accept_levels"], schema.LEVELS)
     _check_known(where, "expect_flags", case["expect_flags"], tuple(schema.FLAGS))
+    if "atlas_source" in case and not isinstance(case["atlas_source"], str):
+        raise EvaluationError(f"{where}: 'atlas_source' must be a source id")
     for key, allowed in (("spine_region", SPINE_REGIONS), ("split", SPLITS)):
         if key in case and case[key] not in allowed:
             raise EvaluationError(
@@ -115,8 +124,15 @@ def _shown(value: object) -> str:
 
 def evaluate_cases(cases: list[dict[str, Any]], index: AtlasIndex) -> dict[str, Any]:
     """Rank each case's regions and score the result (see the module docstring)."""
+    families = {c["family"] for c in index.candidates}
     results = []
     for case in cases:
+        unknown = [f for f in case.get("accept_sources", []) if f not in families]
+        if unknown:
+            raise EvaluationError(
+                f"case {_shown(case['id'])}: unknown source family {_shown(unknown[0])} "
+                f"(expected one of {', '.join(sorted(families))})"
+            )
         try:
             drawing = Drawing.from_regions(case["regions"], index.regions)
         except DrawingError as exc:
@@ -127,6 +143,9 @@ def evaluate_cases(cases: list[dict[str, Any]], index: AtlasIndex) -> dict[str, 
         accept = case["accept_levels"]
         level_ok = not accept or bool(set(top["level"]) & set(accept))
         flags_ok = set(case["expect_flags"]) <= set(raised)
+        sources = case.get("accept_sources", [])
+        top_sources = [c.family for c in ranking.candidates[:TOP]]
+        source_ok = not sources or bool(set(top_sources) & set(sources))
         results.append(
             {
                 "id": case["id"],
@@ -137,19 +156,32 @@ def evaluate_cases(cases: list[dict[str, Any]], index: AtlasIndex) -> dict[str, 
                     for r in top.itertuples(index=False)
                 ],
                 "accept_levels": accept,
+                "atlas_source": case.get("atlas_source", ""),
+                "top_sources": top_sources,
+                "accept_sources": sources,
+                "source_top1": bool(sources)
+                and top_sources[:1] != []
+                and top_sources[0] in sources,
+                "source_ok": source_ok,
+                "false_unexplained": bool(accept)
+                and "unexplained" in raised
+                and "unexplained" not in case["expect_flags"],
                 "flags": raised,
                 "expect_flags": case["expect_flags"],
                 "top1": bool(accept) and top["level"].iloc[0] in accept,
                 "level_ok": level_ok,
                 "flags_ok": flags_ok,
-                "pass": level_ok and flags_ok,
+                "pass": level_ok and flags_ok and source_ok,
             }
         )
-    scored = [r for r in results if r["accept_levels"]]
+    scored, sourced = _scored(results)
     summary = {
         "cases": len(results),
         "top1_accuracy": _share(sum(r["top1"] for r in scored), len(scored)),
         "top3_accuracy": _share(sum(r["level_ok"] for r in scored), len(scored)),
+        "source_top1_accuracy": _share(sum(r["source_top1"] for r in sourced), len(sourced)),
+        "source_top3_accuracy": _share(sum(r["source_ok"] for r in sourced), len(sourced)),
+        "false_unexplained": _share(sum(r["false_unexplained"] for r in scored), len(scored)),
         "expected_flags_raised": _share(sum(r["flags_ok"] for r in results), len(results)),
         "flag_sets_identical": _share(
             sum(set(r["flags"]) == set(r["expect_flags"]) for r in results), len(results)
@@ -174,15 +206,26 @@ def _groups(
     out = {}
     for group in sorted(grouped, key=lambda g: [rank.get(part, len(rank)) for part in g]):
         members = grouped[group]
-        scored = [r for r in members if r["accept_levels"]]
+        scored, sourced = _scored(members)
         out["/".join(group)] = {
             "cases": len(members),
             "scored": len(scored),
             "top1_accuracy": _share(sum(r["top1"] for r in scored), len(scored)),
             "top3_accuracy": _share(sum(r["level_ok"] for r in scored), len(scored)),
+            "source_top3_accuracy": _share(sum(r["source_ok"] for r in sourced), len(sourced)),
+            "false_unexplained": _share(sum(r["false_unexplained"] for r in scored), len(scored)),
             "passed": sum(r["pass"] for r in members),
         }
     return out
+
+
+def _scored(
+    results: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The results that count for level accuracy and for source accuracy (cases with
+    accepted levels, resp. sources, and no ``atlas_source``)."""
+    fair = [r for r in results if not r["atlas_source"]]
+    return [r for r in fair if r["accept_levels"]], [r for r in fair if r["accept_sources"]]
 
 
 def evaluate_file(path: Path, index: AtlasIndex) -> dict[str, Any]:
@@ -212,14 +255,15 @@ def format_report(report: dict[str, Any]) -> str:
             ", ".join(f"{t['level']} {t['score']:.2f}" for t in r["top"]),
             ",".join(r["flags"]) or "-",
             ",".join(r["accept_levels"]) or "-",
+            ("+" if r["source_ok"] else "-") + (r["top_sources"][0] if r["top_sources"] else "-"),
             "pass" if r["pass"] else "FAIL",
         )
         for r in report["cases"]
     ]
-    header = ("case", f"top {TOP}", "flags", "accept", "result")
+    header = ("case", f"top {TOP}", "flags", "accept", "first source", "result")
     widths = [
         max([minimum, *(len(row[i]) + 2 for row in rows)])
-        for i, minimum in enumerate((24, 32, 28, 18))
+        for i, minimum in enumerate((24, 32, 28, 18, 14))
     ]
     lines = []
     for row in (header, *rows):
@@ -228,17 +272,24 @@ def format_report(report: dict[str, Any]) -> str:
     s = report["summary"]
     lines.append(
         f"\n{s['passed']}/{s['cases']} cases pass; top-1 accuracy {_pct(s['top1_accuracy'])}, "
-        f"top-3 accuracy {_pct(s['top3_accuracy'])}; expected flags raised "
-        f"{_pct(s['expected_flags_raised'])}, flag sets identical {_pct(s['flag_sets_identical'])}"
+        f"top-3 accuracy {_pct(s['top3_accuracy'])}; source among the top 3 "
+        f"{_pct(s['source_top3_accuracy'])} (first {_pct(s['source_top1_accuracy'])}); expected "
+        f"flags raised {_pct(s['expected_flags_raised'])}, flag sets identical "
+        f"{_pct(s['flag_sets_identical'])}; 'unexplained' on genuine cases "
+        f"{_pct(s['false_unexplained'])}"
     )
     for title, key in (("spine region", "by_spine_region"), ("split", "by_split")):
         groups = s.get(key, {})
         if set(groups) <= {UNSPECIFIED}:
             continue
-        lines.append(f"\n{'by ' + title:<28}{'cases':>6}{'scored':>8}{'top-1':>8}{'top-3':>8}")
+        lines.append(
+            f"\n{'by ' + title:<28}{'cases':>6}{'scored':>8}{'top-1':>8}{'top-3':>8}"
+            f"{'source':>8}{'unexpl.':>9}"
+        )
         for name, g in groups.items():
             lines.append(
                 f"{name:<28}{g['cases']:>6}{g['scored']:>8}"
                 f"{_pct(g['top1_accuracy']):>8}{_pct(g['top3_accuracy']):>8}"
+                f"{_pct(g['source_top3_accuracy']):>8}{_pct(g['false_unexplained']):>9}"
             )
     return "\n".join(lines)

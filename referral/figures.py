@@ -57,8 +57,9 @@ PALETTE: dict[str, str] = {
 }
 #: Colour of each pathway of ``schema.PATHWAYS``, by family so a colour means the same
 #: thing at every level: blue = a dorsal ramus cutaneous branch (sky blue for a second one
-#: near it), reddish purple = deep joint referral, orange = the ventral anterior pathway,
-#: bluish green = the ventral lateral cutaneous pathway. No level holds two pathways of one
+#: near it), reddish purple = facet joint referral, orange = the ventral anterior pathway,
+#: bluish green = the ventral lateral cutaneous pathway (T12, L1) and the sacroiliac joint
+#: (L5-S3, where L5 also has facet referral). No level holds two pathways of one
 #: colour (tested on the shipped atlas). Vermillion is kept for the patient's pain and black
 #: for outlines, so a pathway never looks like the drawing.
 PATHWAY_COLOUR_NAMES: dict[str, str] = {
@@ -70,7 +71,7 @@ PATHWAY_COLOUR_NAMES: dict[str, str] = {
     "superior-cluneal": "blue",
     "middle-cluneal": "blue",
     "facet-referral": "reddish purple",
-    "sacroiliac-referral": "reddish purple",
+    "sacroiliac-referral": "bluish green",
     "anterior-ventral": "orange",
     "lateral-cutaneous": "bluish green",
 }

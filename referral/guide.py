@@ -175,6 +175,37 @@ def guide_for(level: str, atlas: Atlas | None = None, data_dir: Path = schema.DA
     return Guide(level, signs, targets, _note(level, items, pathways))
 
 
+def guide_items(
+    guide_ids: tuple[str, ...] | list[str],
+    atlas: Atlas | None = None,
+    data_dir: Path = schema.DATA_DIR,
+) -> list[GuideItem]:
+    """The guide's items with these ids, in the order given (signs and blocks that tell a
+    candidate source from the others); an unknown id raises :class:`GuideError`."""
+    tables = _tables(Path(data_dir))
+    sources = tables.sources if atlas is None else atlas.sources
+    rows = tables.rows.set_index("guide_id")
+    unknown = [g for g in guide_ids if g not in rows.index]
+    if unknown:
+        raise GuideError(f"{GUIDE_FILE}: unknown guide_id {unknown[0]!r}")
+    items = []
+    for gid in guide_ids:
+        row = rows.loc[gid]
+        ids = split_ids(row["source_ids"])
+        items.append(
+            GuideItem(
+                kind=row["kind"],
+                pathway=row["pathway"],
+                title=row["title"],
+                detail=row["detail"],
+                evidence=row["evidence"],
+                source_ids=ids,
+                citations=tuple(format_citation(sources.loc[sid]) for sid in ids),
+            )
+        )
+    return items
+
+
 def _note(level: str, items: list[GuideItem], pathways: pd.DataFrame) -> str:
     """Say plainly what is not known for ``level``: everything, or which pathways."""
     if not items:

@@ -31,6 +31,7 @@ explain why: ``below-knee`` (≥ 1 % of the drawing on the calf, shin or foot),
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -48,11 +49,14 @@ from referral.regions import Regions
 EXPLAIN_EXPONENT = 0.75
 BELOW_KNEE_MIN = 0.01
 MIDLINE_MIN = 0.10
-UNEXPLAINED_MIN = 0.25
+UNEXPLAINED_MIN = 0.50
 #: A region counts as explained by a pathway when this share of its painful skin lies in
 #: the pathway's zones (used only for the wording of reasons).
 REASON_SHARE = 0.25
 BELOW_KNEE_NAMES = frozenset({"calf", "shin", "foot"})
+#: Candidates scoring at least ``(1 - CANDIDATE_MARGIN)`` times the best score cannot be
+#: told apart by the drawing: the page shows what separates them instead of an order.
+CANDIDATE_MARGIN = 0.20
 
 
 @dataclass(frozen=True)
@@ -100,25 +104,56 @@ class AtlasIndex:
         self.is_left = (sides == "left").to_numpy()
         self.labels = regions.table.loc[self.region_ids, "label"].str.lower().tolist()
 
-        n_lv, n_pw = len(self.levels), len(self.pathway_keys)
-        #: Layer rows: levels (any zone), levels (core zones), pathways, all zones.
-        self.n_layers = 2 * n_lv + n_pw + 1
+        candidates = atlas.candidates
+        known = set(self.pathway_keys)
+        #: Per candidate: its row of ``atlas.candidates`` as a dict, and the positions in
+        #: ``pathway_keys`` of its territory's pathways (those the atlas has).
+        self.candidates: list[dict[str, Any]] = candidates.to_dict("records")
+        self.candidate_pathways: list[np.ndarray] = [
+            np.array([self.pathway_keys.index(k) for k in c["territory"] if k in known], int)
+            for c in self.candidates
+        ]
+
+        n_lv, n_pw, n_c = len(self.levels), len(self.pathway_keys), len(self.candidates)
+        #: Layer rows: levels (any zone), levels (core zones), pathways, candidates (any
+        #: zone), candidates (core zones), all zones; ``slices`` names each block.
+        self.slices = LayerSlices.of(n_lv, n_pw, n_c)
+        self.n_layers = self.slices.n_layers
         self.tap = np.zeros((self.n_layers, len(self.region_ids)))
         self.cells: dict[str, Cells] = {}
         zones = atlas.zones
         by_weight = zones.groupby(["view", "level", "weight"])["geometry"].agg(list).to_dict()
-        by_pathway = zones.groupby(["view", "level", "pathway"])["geometry"].agg(list).to_dict()
+        by_pathway = zones.groupby(["view", "level", "pathway", "weight"])["geometry"]
+        pathway_parts = by_pathway.agg(list).to_dict()
         by_view = zones.groupby("view")["geometry"].agg(list).to_dict()
         for view in schema.VIEWS:
             core = [shapely.union_all(by_weight.get((view, lv, "core"), [])) for lv in self.levels]
             fringe = [
                 shapely.union_all(by_weight.get((view, lv, "fringe"), [])) for lv in self.levels
             ]
+            pw_core = [
+                shapely.union_all(pathway_parts.get((view, *k, "core"), []))
+                for k in self.pathway_keys
+            ]
+            pw_any = shapely.union(
+                pw_core,
+                [
+                    shapely.union_all(pathway_parts.get((view, *k, "fringe"), []))
+                    for k in self.pathway_keys
+                ],
+            )
+            cand_any = [shapely.union_all(pw_any[ks]) for ks in self.candidate_pathways]
+            cand_core = [
+                shapely.union_all(np.array(pw_core, dtype=object)[ks])
+                for ks in self.candidate_pathways
+            ]
             layers = np.array(
                 [
                     *shapely.union(core, fringe),
                     *core,
-                    *(shapely.union_all(by_pathway.get((view, *k), [])) for k in self.pathway_keys),
+                    *pw_any,
+                    *cand_any,
+                    *cand_core,
                     shapely.union_all(by_view.get(view, [])),
                 ],
                 dtype=object,
@@ -135,8 +170,34 @@ class AtlasIndex:
             self.cells[view] = cells
             share = cells.area / shapely.area(polys[rows[keep]])
             np.maximum.at(self.tap, (cells.layer, cells.region), share)
-        self.pathway_skin = self.tap[2 * n_lv : 2 * n_lv + n_pw] @ self.skin
+        self.pathway_skin = self.tap[self.slices.pathway] @ self.skin
+        self.candidate_skin = self.tap[self.slices.candidate] @ self.skin
         self.pathway_level = np.array([self.levels.index(lv) for lv, _ in self.pathway_keys])
+
+
+@dataclass(frozen=True)
+class LayerSlices:
+    """Where each block of layers lies in :class:`AtlasIndex`'s layer rows."""
+
+    level: slice
+    core: slice
+    pathway: slice
+    candidate: slice
+    candidate_core: slice
+    n_layers: int
+
+    @classmethod
+    def of(cls, n_levels: int, n_pathways: int, n_candidates: int) -> LayerSlices:
+        """Blocks in order: levels, cores, pathways, candidates, candidate cores; then one
+        row of all zones."""
+        ends = [
+            int(e)
+            for e in np.cumsum([0, n_levels, n_levels, n_pathways, n_candidates, n_candidates])
+        ]
+        level, core, pathway, candidate, candidate_core = (
+            slice(a, b) for a, b in itertools.pairwise(ends)
+        )
+        return cls(level, core, pathway, candidate, candidate_core, n_layers=ends[-1] + 1)
 
 
 @dataclass(frozen=True)
@@ -156,26 +217,34 @@ class Amounts:
 
     ``drawn[i]``: painful skin of region ``positions[i]``; ``layers[j, i]``: of that, the
     part inside layer ``j`` of :class:`AtlasIndex` (views ``level``, ``core``, ``pathway``,
-    ``zoned`` slice it). A region drawn in several views takes, for each quantity, its
-    largest value over those views.
+    ``candidate``, ``candidate_core``, ``zoned`` slice it). A region drawn in several views
+    takes, for each quantity, its largest value over those views.
     """
 
     positions: np.ndarray
     drawn: np.ndarray
     layers: np.ndarray
-    n_levels: int
+    slices: LayerSlices
 
     @property
     def level(self) -> np.ndarray:
-        return self.layers[: self.n_levels]
+        return self.layers[self.slices.level]
 
     @property
     def core(self) -> np.ndarray:
-        return self.layers[self.n_levels : 2 * self.n_levels]
+        return self.layers[self.slices.core]
 
     @property
     def pathway(self) -> np.ndarray:
-        return self.layers[2 * self.n_levels : -1]
+        return self.layers[self.slices.pathway]
+
+    @property
+    def candidate(self) -> np.ndarray:
+        return self.layers[self.slices.candidate]
+
+    @property
+    def candidate_core(self) -> np.ndarray:
+        return self.layers[self.slices.candidate_core]
 
     @property
     def zoned(self) -> np.ndarray:
@@ -215,13 +284,54 @@ def _amounts(drawing: Drawing, m: Measure, index: AtlasIndex) -> Amounts:
         np.add.at(layers, (cells.layer[hits], cols[which]), inside * scale[which])
     if len(positions) == len(entry_pos):  # one entry per region: only reorder
         order = np.argsort(slot)
-        return Amounts(positions, drawn[order], layers[:, order], len(index.levels))
+        return Amounts(positions, drawn[order], layers[:, order], index.slices)
     n = len(positions)
     out_drawn = np.zeros(n)
     np.maximum.at(out_drawn, slot, drawn)
     out_layers = np.zeros((index.n_layers, n))
     np.maximum.at(out_layers.T, slot, layers.T)
-    return Amounts(positions, out_drawn, out_layers, len(index.levels))
+    return Amounts(positions, out_drawn, out_layers, index.slices)
+
+
+@dataclass(frozen=True)
+class CandidateMatch:
+    """One candidate source of the pain (a joint or an entrapped nerve) and its fit.
+
+    ``score`` uses the level formula on the candidate's territory (the union of its
+    pathways' zones): ``weighted^¾ · max_p coverage(p)^¼``. ``tied`` is true when the
+    score is within :data:`CANDIDATE_MARGIN` of the best candidate's.
+    """
+
+    candidate_id: str
+    family: str
+    structure: str
+    levels: tuple[str, ...]
+    pathway: str
+    test: str
+    guide_ids: tuple[str, ...]
+    source_ids: tuple[str, ...]
+    score: float
+    explained: float
+    explained_core: float
+    tied: bool
+    also: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``match --json``'s ``candidates`` entries."""
+        return {
+            "id": self.candidate_id,
+            "family": self.family,
+            "structure": self.structure,
+            "levels": list(self.levels),
+            "pathway": self.pathway,
+            "test": self.test,
+            "score": round(self.score, 3),
+            "explained": round(self.explained, 3),
+            "explained_core": round(self.explained_core, 3),
+            "cannot_tell_apart": self.tied,
+            "also": list(self.also),
+            "separated_by": list(self.guide_ids),
+        }
 
 
 @dataclass(frozen=True)
@@ -239,6 +349,57 @@ class Ranking:
     explained_core: np.ndarray
     coverage: np.ndarray
     flags: tuple[Flag, ...]
+    candidate_scores: np.ndarray
+    candidate_explained: np.ndarray
+    candidate_explained_core: np.ndarray
+
+    @cached_property
+    def candidates(self) -> list[CandidateMatch]:
+        """The best candidate of each family with a score above 0, best first (ties:
+        explained share, file order); a family's other candidates within
+        :data:`CANDIDATE_MARGIN` of its best are named in ``also`` (e.g. the adjacent joint).
+
+        Candidates within :data:`CANDIDATE_MARGIN` of the best are marked ``tied``; when
+        more than one is, the drawing cannot decide between them.
+        """
+        scores = self.candidate_scores
+        order = np.lexsort((np.arange(len(scores)), -self.candidate_explained, -scores))
+        best = scores.max(initial=0.0)
+        rows = self.index.candidates
+        leaders: dict[str, int] = {}
+        also: dict[str, list[str]] = {}
+        for i in order:
+            if scores[i] <= 0:
+                break
+            family = rows[i]["family"]
+            if family not in leaders:
+                leaders[family], also[family] = i, []
+            elif scores[i] >= (1 - CANDIDATE_MARGIN) * scores[leaders[family]]:
+                also[family].append(rows[i]["structure"])
+        return [
+            CandidateMatch(
+                candidate_id=rows[i]["candidate_id"],
+                family=family,
+                structure=rows[i]["structure"],
+                levels=rows[i]["levels"],
+                pathway=rows[i]["pathway"],
+                test=rows[i]["test"],
+                guide_ids=rows[i]["guide_ids"],
+                source_ids=rows[i]["source_ids"],
+                score=float(scores[i]),
+                explained=float(self.candidate_explained[i]),
+                explained_core=float(self.candidate_explained_core[i]),
+                tied=bool(scores[i] >= (1 - CANDIDATE_MARGIN) * best),
+                also=tuple(also[family]),
+            )
+            for family, i in leaders.items()
+        ]
+
+    @cached_property
+    def undecided(self) -> list[CandidateMatch]:
+        """The best candidates when the drawing cannot tell them apart (else empty)."""
+        tied = [c for c in self.candidates if c.tied]
+        return tied if len(tied) > 1 else []
 
     @cached_property
     def order(self) -> np.ndarray:
@@ -332,7 +493,12 @@ class Ranking:
             for row in rows.itertuples(index=False)
         ]
         flags = [{"code": f.code, "message": f.message} for f in self.flags]
-        return {"ranking": ranking, "flags": flags}
+        candidates = self.candidates if top is None else self.candidates[:top]
+        return {
+            "ranking": ranking,
+            "candidates": [c.to_dict() for c in candidates],
+            "flags": flags,
+        }
 
 
 def _join(words: list[str]) -> str:
@@ -350,24 +516,53 @@ def rank_levels(drawing: Drawing, index: AtlasIndex) -> Ranking:
     m = measure(drawing, index.regions)
     amounts = _amounts(drawing, m, index)
     total = amounts.drawn.sum()
-    n_lv = len(index.levels)
+    n_lv, n_c = len(index.levels), len(index.candidates)
     if total <= 0:
-        zeros = np.zeros(n_lv)
+        zeros, none = np.zeros(n_lv), np.zeros(n_c)
         empty_flag = Flag("empty", schema.FLAGS["empty"])
+        coverage = np.zeros(len(index.pathway_keys))
         return Ranking(
-            index, m, amounts, zeros, zeros, zeros, np.zeros(len(index.pathway_keys)), (empty_flag,)
+            index, m, amounts, zeros, zeros, zeros, coverage, (empty_flag,), none, none, none
         )
-    explained = np.minimum(amounts.level.sum(axis=1) / total, 1.0)
-    explained_core = np.minimum(amounts.core.sum(axis=1) / total, 1.0)
-    weighted = explained_core + schema.WEIGHTS["fringe"] * (explained - explained_core)
+    explained, explained_core, weighted = _explained(amounts.level, amounts.core, total)
     painful = amounts.pathway.sum(axis=1)
     coverage = np.minimum(painful / np.maximum(index.pathway_skin, 1e-12), 1.0)
     best_cover = np.zeros(n_lv)
     np.maximum.at(best_cover, index.pathway_level, coverage)
-    scores = weighted**EXPLAIN_EXPONENT * best_cover ** (1 - EXPLAIN_EXPONENT)
-    return Ranking(
-        index, m, amounts, scores, explained, explained_core, coverage, _flags(amounts, index)
+    scores = _score(weighted, best_cover)
+    c_explained, c_core, c_weighted = _explained(amounts.candidate, amounts.candidate_core, total)
+    c_cover = np.minimum(
+        amounts.candidate.sum(axis=1) / np.maximum(index.candidate_skin, 1e-12), 1.0
     )
+    return Ranking(
+        index,
+        m,
+        amounts,
+        scores,
+        explained,
+        explained_core,
+        coverage,
+        _flags(amounts, index),
+        _score(c_weighted, c_cover),
+        c_explained,
+        c_core,
+    )
+
+
+def _explained(
+    inside: np.ndarray, core: np.ndarray, total: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``explained``, ``explained_core`` and ``weighted`` (fringe counts half) per row of
+    skin areas inside a union of zones (``inside``) and of its core zones (``core``)."""
+    explained = np.minimum(inside.sum(axis=1) / total, 1.0)
+    explained_core = np.minimum(core.sum(axis=1) / total, 1.0)
+    weighted = explained_core + schema.WEIGHTS["fringe"] * (explained - explained_core)
+    return explained, explained_core, weighted
+
+
+def _score(weighted: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """``weighted^¾ · cover^¼`` (``EXPLAIN_EXPONENT`` = ¾)."""
+    return weighted**EXPLAIN_EXPONENT * cover ** (1 - EXPLAIN_EXPONENT)
 
 
 def _flags(amounts: Amounts, index: AtlasIndex) -> tuple[Flag, ...]:

@@ -125,6 +125,7 @@ COURSES_FILE: Final = DATA_DIR / "courses.geojson"
 PATHWAYS_FILE: Final = DATA_DIR / "pathways.csv"
 SOURCES_FILE: Final = DATA_DIR / "sources.csv"
 CONFLICTS_FILE: Final = DATA_DIR / "conflicts.csv"
+CANDIDATES_FILE: Final = DATA_DIR / "candidates.csv"
 CHOIR_FILE: Final = DATA_DIR / "choir-body-map-codes.csv"
 
 
@@ -167,14 +168,16 @@ PATHWAYS: Final[dict[str, str]] = {
     ),
     "lateral-cutaneous": "Lateral pathway (lateral cutaneous branches to the trochanter)",
     "middle-cluneal": "Middle cluneal nerves (sacral lateral branches)",
-    "sacroiliac-referral": "Sacroiliac region referral (sacral lateral branches)",
+    "sacroiliac-referral": "Sacroiliac joint referral (L5 dorsal ramus, S1-S3 lateral branches)",
 }
 
-#: Which branch of the spinal nerve carries a pathway ("joint": the joint's medial branches).
+#: Which branch of the spinal nerve carries a pathway ("joint": the joint's medial branches;
+#: "ramus": the dorsal ramus, where the sources disagree on the branch, as for L5).
 BRANCHES: Final[tuple[str, ...]] = (
     "medial",
     "lateral",
     "ventral-anterior",
     "ventral-lateral-cutaneous",
     "joint",
+    "ramus",
 )

@@ -97,6 +97,7 @@ def _tables(atlas: Atlas) -> Iterable[tuple[str, pd.DataFrame, str, Callable[[An
         ("joint", atlas.joints, "source_ids", lambda r: f"{r['level']} {r['joint_id']}"),
         ("pathway", atlas.pathways, "source_ids", lambda r: f"{r['level']} {r['pathway']}"),
         ("conflict", atlas.conflicts, "sources", lambda r: str(r["topic"])),
+        ("candidate", atlas.candidates, "source_ids", lambda r: str(r["candidate_id"])),
     )
 
 
@@ -362,6 +363,32 @@ def validate_course_ends(atlas: Atlas, body: HasOutline) -> list[str]:
     return problems
 
 
+def validate_candidates(atlas: Atlas, body: Any = None) -> list[str]:
+    """Every candidate source has a unique id, a family, a test, a territory of pathways
+    in ``pathways.csv``, levels that are its territory's levels, and guide items that exist."""
+    from referral.guide import GuideError, guide_items
+
+    problems = _duplicates(atlas.candidates, ["candidate_id"], "candidate")
+    known = _keys(atlas.pathways)
+    for row in atlas.candidates.to_dict("records"):
+        where = f"candidate {row['candidate_id']}"
+        for column in ("family", "structure", "pathway", "test"):
+            if not str(row[column]).strip():
+                problems.append(f"{where}: empty {column}")
+        territory = set(row["territory"])
+        if not territory:
+            problems.append(f"{where}: no territory")
+        for level, pathway in sorted(territory - known):
+            problems.append(f"{where}: pathway {level} {pathway} not in pathways.csv")
+        if set(row["levels"]) != {level for level, _ in territory}:
+            problems.append(f"{where}: levels {', '.join(row['levels'])} differ from its territory")
+        try:
+            guide_items(row["guide_ids"])
+        except GuideError as exc:
+            problems.append(f"{where}: {exc}")
+    return problems
+
+
 def validate_exam_guide(atlas: Atlas, body: Any = None) -> list[str]:
     """The exam and block guide (``data/guide.csv``) is complete and its sources resolve
     (:func:`referral.guide.validate_guide`)."""
@@ -384,6 +411,7 @@ CHECKS: tuple[Callable[[Atlas, Any], list[str]], ...] = (
     validate_courses,
     validate_course_ends,
     validate_exam_guide,
+    validate_candidates,
 )
 
 

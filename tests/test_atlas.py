@@ -214,9 +214,14 @@ def test_sacral_branches_leave_through_their_foramina(atlas) -> None:
         assert x == pytest.approx(-schema.cm(2.35), abs=0.01)  # Kim et al. 2023: 23.5 mm
 
 
-def test_l5_skin_branch_is_lateral(atlas) -> None:
-    row = atlas.pathways.set_index(["level", "pathway"]).loc[("L5", "dorsal-cutaneous")]
-    assert row["branch"] == "lateral"
+def test_l5_has_no_lateral_branch_and_the_disagreement_is_recorded(atlas) -> None:
+    """Bogduk et al. 1982 (the guide's source for the L5 block): the L5 dorsal ramus forms
+    only a medial and an intermediate branch; its skin and sacroiliac shares are the ramus's."""
+    l5 = atlas.pathways[atlas.pathways["level"] == "L5"].set_index("pathway")["branch"]
+    assert "lateral" not in set(l5)
+    assert l5["sacroiliac-referral"] == l5["dorsal-cutaneous"] == "ramus"
+    topics = set(atlas.conflicts["topic"])
+    assert "Branches of the L5 dorsal ramus" in topics
 
 
 def test_subcostal_ends_above_the_pubis_not_along_the_ligament(atlas, body) -> None:

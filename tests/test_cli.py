@@ -61,6 +61,29 @@ def test_match_json_is_sorted_with_reasons(capsys) -> None:
     assert result["flags"] == []
 
 
+def test_match_json_lists_candidate_sources_with_their_tests(capsys) -> None:
+    status, out, _ = run(capsys, "match", "--regions", "left-occiput,left-suboccipital", "--json")
+    assert status == 0
+    candidates = json.loads(out)["candidates"]
+    scores = [c["score"] for c in candidates]
+    assert scores == sorted(scores, reverse=True)
+    for c in candidates:
+        assert {"structure", "levels", "pathway", "test", "score"} <= set(c)
+        assert all(
+            item["title"] and item["kind"] in ("sign", "block") for item in c["separated_by"]
+        )
+    by_family = {c["family"]: c for c in candidates}
+    assert by_family["third-occipital"]["levels"] == ["C3"]
+    assert by_family["greater-occipital"]["levels"] == ["C2"]
+    assert by_family["third-occipital"]["test"] != by_family["greater-occipital"]["test"]
+
+
+def test_match_text_names_the_sources_to_consider(capsys) -> None:
+    status, out, _ = run(capsys, "match", "--regions", "left-medial-buttock")
+    assert status == 0
+    assert "Sources to consider" in out and "Middle cluneal nerve" in out
+
+
 def test_match_combines_regions_choir_and_a_drawing_file(capsys, tmp_path) -> None:
     exported = Drawing.from_outline("posterior", [(-70, 560), (-30, 560), (-40, 520)])
     path = tmp_path / "drawing.geojson"

@@ -145,7 +145,7 @@ def test_reasons_say_which_pathways_are_empty_and_what_is_left_unexplained() -> 
 
 def test_to_dict_follows_the_cli_contract() -> None:
     result = rank(["left-groin", "left-upper-buttock"]).to_dict()
-    assert set(result) == {"ranking", "flags"}
+    assert set(result) == {"ranking", "candidates", "flags"}
     first = result["ranking"][0]
     assert {"level", "score", "explained", "pathways", "reasons"} <= set(first)
     assert {"pathway", "ramus", "nerve", "coverage"} <= set(first["pathways"][0])

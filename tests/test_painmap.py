@@ -200,6 +200,33 @@ def test_the_best_match_comes_with_its_examination_guide_written_when_opened():
     assert "**Examination**" in guide() and "*Evidence:*" in guide()
 
 
+def test_sources_to_consider_come_with_their_tests_and_what_separates_them():
+    at = ok(run(drawing=text_of(["left-occiput", "left-suboccipital"])))
+    (box,) = [b for name, b in keyed_containers(at).items() if name == "candidates"]
+    listed = "\n".join(m.value for m in inner(box, "markdown"))
+    assert "third occipital nerve" in listed and "Greater occipital nerve" in listed
+    assert listed.count("*Test:*") == 3
+    (undecided,) = [i.value for i in at.info if "cannot tell these apart" in i.value]
+    assert "Greater occipital nerve" in undecided
+
+    def separating() -> str:
+        (section,) = [e for e in at.expander if e.label == "What separates them"]
+        return "\n".join(m.value for m in section.markdown)
+
+    assert separating() == ""  # closed: not written
+    at.session_state["separates"] = True
+    ok(at.run())
+    text = separating()
+    assert "Third occipital nerve block" in text and "Greater occipital nerve block" in text
+    assert "*Examine:*" in text and "*Evidence:*" in text
+    assert report.SOURCE_ACCURACY in "\n".join(c.value for c in at.caption)
+
+
+def test_an_empty_drawing_lists_no_sources():
+    at = ok(run())
+    assert "candidates" not in keyed_containers(at)
+
+
 def test_runner_up_and_both_are_one_click_away():
     at = mark_classic(run())
     best, runner = ranked(at)[:2]

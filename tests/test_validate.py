@@ -142,7 +142,11 @@ def test_tiny_atlas_passes(check) -> None:
 
 
 def test_every_check_is_run_by_validate_all() -> None:
-    assert set(SHAPE_CHECKS) | {v.validate_levels_present, v.validate_exam_guide} == set(v.CHECKS)
+    assert set(SHAPE_CHECKS) | {
+        v.validate_levels_present,
+        v.validate_exam_guide,
+        v.validate_candidates,
+    } == set(v.CHECKS)
 
 
 def test_all_levels_tiny_atlas_passes_everything() -> None:
@@ -320,6 +324,37 @@ def test_course_ending_outside_its_zones() -> None:
     atlas.courses.loc[left, "geometry"] = LineString([(-9, y), (-40, y - 60)])
     (problem,) = v.validate_course_ends(atlas, TinyBody())
     assert problem.endswith("branch 1 does not end inside its zones")
+
+
+def _candidate(**change) -> dict:
+    row = {"candidate_id": "tlj", "family": "thoracolumbar-junction", "structure": "Junction",
+           "levels": ("T12",), "pathway": "T12 medial branch",
+           "territory": (("T12", "facet-referral"),), "test": "Facet block",
+           "guide_ids": ("tlj-facet-block",), "source_ids": ("maigne1989",),
+           "note": ""}  # fmt: skip
+    return {**row, **change}
+
+
+def test_a_good_candidate_passes() -> None:
+    atlas = with_joint_pathway(tiny_atlas())
+    atlas.candidates = pd.DataFrame([_candidate()])
+    assert v.validate_candidates(atlas, TinyBody()) == []
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"territory": (("T12", "middle-cluneal"),)}, "pathway T12 middle-cluneal not in"),
+        ({"levels": ("T11", "T12")}, "levels T11, T12 differ from its territory"),
+        ({"guide_ids": ("no-such-item",)}, "unknown guide_id 'no-such-item'"),
+        ({"test": " "}, "empty test"),
+    ],
+)
+def test_candidate_defects_are_named(change, problem) -> None:
+    atlas = with_joint_pathway(tiny_atlas())
+    atlas.candidates = pd.DataFrame([_candidate(**change)])
+    problems = v.validate_candidates(atlas, TinyBody())
+    assert len(problems) == 1 and problem in problems[0]
 
 
 def test_shipped_atlas_is_valid() -> None:

@@ -110,6 +110,13 @@ def guide_markdown(level: str) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
+def separating_markdown(candidate_ids: tuple[str, ...]) -> str:
+    """What tells these candidate sources apart: each one's signs and blocks."""
+    rows = {c["candidate_id"]: c for c in index().candidates}
+    return results.separating_markdown([rows[cid] for cid in candidate_ids], atlas())
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
 def citations_markdown(levels: tuple[str, ...]) -> str:
     """The numbered full citations of everything ``levels`` draw (≈ 6 ms a level to build)."""
     return results.citations_markdown(atlas().citations(results.source_ids(atlas(), list(levels))))

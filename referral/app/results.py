@@ -7,13 +7,14 @@ typed or uploaded does.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from referral import figures, schema
+from referral import figures, matching, schema
 from referral.app import tables
+from referral.guide import guide_items
 
 if TYPE_CHECKING:
     from referral.atlas import Atlas
@@ -26,6 +27,8 @@ SHOW: dict[Show, str] = {"best": "Best match", "runner-up": "Runner-up", "both":
 #: Levels listed in the ranking's text and table.
 LISTED = 5
 TABLED = 10
+#: Candidate sources listed beside the levels.
+CANDIDATES = 3
 
 
 def ranked(ranking: Ranking, n: int) -> pd.DataFrame:
@@ -44,6 +47,59 @@ def ranking_lines(ranking: Ranking, n: int = LISTED) -> list[str]:
         f"{i}\\. **{row.level}** — score {row.score:.2f} · explains {row.explained:.0%}"
         for i, row in enumerate(ranked(ranking, n).itertuples(index=False), start=1)
     ]
+
+
+def levels_text(levels: Sequence[str]) -> str:
+    """``('S1', 'S2', 'S3')`` as ``S1-S3`` (an en dash) when consecutive, else ``L3, L4``."""
+    ordered = sorted(levels, key=schema.LEVEL_INDEX.__getitem__)
+    positions = [schema.LEVEL_INDEX[lv] for lv in ordered]
+    consecutive = positions == list(range(positions[0], positions[0] + len(positions)))
+    if len(ordered) > 2 and consecutive:
+        return f"{ordered[0]}\u2013{ordered[-1]}"
+    return ", ".join(ordered)
+
+
+def candidate_lines(ranking: Ranking, n: int = CANDIDATES) -> list[str]:
+    """Two Markdown lines per candidate source (the atlas's own words, escaped): its
+    structure, levels, nerves and score, then the test that would confirm or exclude it."""
+    lines = []
+    for i, c in enumerate(ranking.candidates[:n], start=1):
+        also = f" (as well: {escape_markdown(', '.join(c.also))})" if c.also else ""
+        lines.append(
+            f"{i}\\. **{escape_markdown(c.structure)}**{also} — {levels_text(c.levels)} "
+            f"({escape_markdown(c.pathway)}) · score {c.score:.2f}  \n"
+            f"*Test:* {escape_markdown(c.test)}"
+        )
+    return lines
+
+
+def undecided_sentence(ranking: Ranking) -> str:
+    """Say plainly when the drawing cannot tell the best candidates apart (else ``""``)."""
+    tied = ranking.undecided
+    if not tied:
+        return ""
+    names = " · ".join(c.structure for c in tied)
+    return (
+        f"The drawing cannot tell these apart (scores within "
+        f"{matching.CANDIDATE_MARGIN:.0%} of the best): {names}. The examination and the "
+        "blocks under “What separates them” can."
+    )
+
+
+def separating_markdown(candidates: Sequence[Mapping[str, Any]], atlas: Atlas) -> str:
+    """Per candidate (rows of ``atlas.candidates``), the signs to examine and the block
+    that tests it, from the guide, each with what its evidence is."""
+    sections = []
+    for c in candidates:
+        lines = [f"**{escape_markdown(c['structure'])}** ({levels_text(c['levels'])})"]
+        for item in guide_items(c["guide_ids"], atlas):
+            kind = "Examine" if item.kind == "sign" else "Block"
+            lines.append(
+                f"- *{kind}:* {escape_markdown(item.title)} — {escape_markdown(item.detail)}  \n"
+                f"  *Evidence:* {escape_markdown(item.evidence)}"
+            )
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
 
 
 def best_coverage(ranking: Ranking, level: str) -> float:
@@ -235,10 +291,12 @@ __all__ = [
     "SHOW",
     "Show",
     "best_coverage",
+    "candidate_lines",
     "citations_markdown",
     "escape_markdown",
     "guide_markdown",
     "legend_markdown",
+    "levels_text",
     "painful_sides",
     "pathway_label",
     "ranked",
@@ -246,6 +304,8 @@ __all__ = [
     "ranking_frame",
     "ranking_lines",
     "ranking_table_html",
+    "separating_markdown",
     "shown_levels",
     "source_ids",
+    "undecided_sentence",
 ]

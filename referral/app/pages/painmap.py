@@ -227,10 +227,31 @@ def show_ranking(ranking: Ranking, lines: list[str], current: Drawing) -> None:
             st.info("No level's zones reach the drawing.")
         else:
             st.markdown("  \n".join(lines))
-    st.caption(f"{cache.text('disclaimer').strip()} {report.TOP3_ACCURACY}")
     for flag in ranking.flags:
         if flag.code != "empty":
             st.warning(flag.message, icon="⚠️")
+    show_candidates(ranking)
+    st.caption(
+        f"{cache.text('disclaimer').strip()} {report.TOP3_ACCURACY} {report.SOURCE_ACCURACY}"
+    )
+
+
+def show_candidates(ranking: Ranking) -> None:
+    """The sources a pain physician would consider, with the test of each, and what tells
+    the closest apart (written only while that section is open)."""
+    lines = results.candidate_lines(ranking)
+    if not lines:
+        return
+    with st.container(key="candidates"):
+        st.subheader("Sources to consider")
+        st.markdown("\n\n".join(lines))
+        undecided = results.undecided_sentence(ranking)
+        if undecided:
+            st.info(undecided)
+        listed = tuple(c.candidate_id for c in ranking.candidates[: results.CANDIDATES])
+        with st.expander("What separates them", key="separates", on_change="rerun") as section:
+            if section.open:
+                st.markdown(cache.separating_markdown(listed))
 
 
 def show_table(ranking: Ranking) -> None:
