@@ -49,21 +49,24 @@ STYLE = """
 body { font: 9pt/1.3 Arial, Helvetica, sans-serif; color: #1a1a1a; margin: 0 auto;
        max-width: 190mm; }
 h1 { font-size: 14pt; margin: 0; }
-h2 { font-size: 10.5pt; margin: 5pt 0 2pt; border-bottom: 1px solid #bbb; }
+h2 { font-size: 10.5pt; margin: 4pt 0 2pt; border-bottom: 1px solid #bbb; }
 h3 { font-size: 9.5pt; margin: 0 0 2pt; }
 p, ul, ol { margin: 2pt 0; }
 ul, ol { padding-left: 13pt; }
 .meta { color: #444; font-size: 8pt; }
 .disclaimer { border: 1.5px solid #1a1a1a; padding: 3pt 6pt; margin: 4pt 0; font-weight: bold; }
+.accuracy { font-size: 7pt; color: #333; margin-top: -2pt; }
 .flag { border-left: 4px solid #D55E00; background: #fbeee6; padding: 1.5pt 6pt; margin: 2pt 0;
         font-size: 8pt; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ccc; padding: 1pt 4pt; text-align: left; vertical-align: top; }
 .levels { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8pt; margin-top: 4pt;
-          font-size: 7.5pt; line-height: 1.15; }
-svg { width: 100%; height: auto; max-height: 40mm; display: block; margin: 3pt 0; }
-.sources { columns: 3; column-gap: 9pt; font-size: 6pt; line-height: 1.15; padding-left: 11pt; }
+          font-size: 7pt; line-height: 1.15; }
+svg { width: 100%; height: auto; max-height: 34mm; display: block; margin: 3pt 0; }
+.sources { columns: 3; column-gap: 9pt; font-size: 6pt; line-height: 1.1; padding-left: 11pt; }
 .sources li { break-inside: avoid; overflow-wrap: anywhere; }
+.candidates { font-size: 7.5pt; line-height: 1.2; }
+.candidates li { margin: 0 0 1pt; }
 .code { font-family: monospace; font-size: 7pt; word-break: break-all; color: #444; }
 """
 
@@ -149,10 +152,6 @@ def _labels(view: str, x0: float, x1: float) -> list[tuple[str, float, str, int]
     ]
 
 
-def _percent(value: float) -> str:
-    return f"{value:.0%}"
-
-
 def _marked(drawing: Drawing, regions: Regions) -> str:
     """The painful regions by label, with their intensity when rated, and outlined views."""
     painful = sorted(drawing.painful_regions(regions))
@@ -168,30 +167,6 @@ def _marked(drawing: Drawing, regions: Regions) -> str:
     return text + "."
 
 
-def _top_table(ranking: Ranking, levels: Sequence[str]) -> str:
-    """One row per level: rank, level, score, explained share, best pathway and coverage."""
-    table = ranking.table.set_index("level")
-    rows = []
-    for rank, level in enumerate(levels, start=1):
-        row = table.loc[level]
-        pathways = ranking.pathways(level)
-        best = max(pathways, key=lambda p: p["coverage"]) if pathways else None
-        covered = (
-            f"{schema.PATHWAYS.get(best['pathway'], best['pathway']).split(' (')[0]}, "
-            f"{best['ramus']} ramus: {_percent(best['coverage'])} of its territory drawn"
-            if best
-            else ""
-        )
-        rows.append(
-            f"<tr><td>{rank}.</td><td><b>{_e(level)}</b></td><td>{row['score']:.2f}</td>"
-            f"<td>{_e(_percent(row['explained']))}</td><td>{_e(covered)}</td></tr>"
-        )
-    return (
-        "<table><thead><tr><th></th><th>Level</th><th>Score</th><th>Explains</th>"
-        f"<th>Best-covered pathway</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
 def _reasons(ranking: Ranking, rank: int, level: str) -> str:
     """One ranked level's reasons in plain words, headed ``1. T12 — score 0.65``."""
     score = ranking.table.set_index("level").loc[level, "score"]
@@ -200,28 +175,18 @@ def _reasons(ranking: Ranking, rank: int, level: str) -> str:
 
 
 def _candidates(ranking: Ranking, top: int) -> str:
-    """The first ``top`` candidate sources as a table (structure, levels and nerves, the
-    test, score), and the sentence saying when the drawing cannot tell them apart."""
+    """The first ``top`` candidate sources as a numbered list (structure, levels, score and
+    the test), headed by whether the drawing can tell them apart."""
     rows = "".join(
-        f"<tr><td>{rank}.</td><td><b>{_e(c.structure)}</b></td>"
-        f"<td>{_e(', '.join(c.levels))} ({_e(c.pathway)})</td><td>{_e(c.test)}</td>"
-        f"<td>{c.score:.2f}</td></tr>"
-        for rank, c in enumerate(ranking.candidates[:top], start=1)
+        f"<li><b>{_e(c.structure)}</b> ({_e(', '.join(c.levels))}), score {c.score:.2f}. "
+        f"Test: {_e(c.test)}.</li>"
+        for c in ranking.candidates[:top]
     )
     if not rows:
         return ""
-    tied = ranking.undecided
-    undecided = (
-        f'<p class="flag">The drawing cannot tell these apart: '
-        f"{_e(' · '.join(c.structure for c in tied))}; the signs and blocks can.</p>"
-        if tied
-        else ""
-    )
-    return (
-        "<h2>Sources to consider</h2>"
-        "<table><thead><tr><th></th><th>Source</th><th>Levels (nerves)</th><th>Test</th>"
-        f"<th>Score</th></tr></thead><tbody>{rows}</tbody></table>{undecided}"
-    )
+    tied = len(ranking.undecided)
+    undecided = f" — the drawing cannot tell the first {tied} apart; the tests can" if tied else ""
+    return f'<h2>Sources to consider{undecided}</h2><ol class="candidates">{rows}</ol>'
 
 
 def summary_html(
@@ -244,7 +209,7 @@ def summary_html(
     levels = [] if drawing.is_empty else list(ranking.table["level"].head(top))
     if levels:
         reasons = "".join(_reasons(ranking, i, lv) for i, lv in enumerate(levels, start=1))
-        matches = f'{_top_table(ranking, levels)}<div class="levels">{reasons}</div>'
+        matches = f'<div class="levels">{reasons}</div>'
     else:
         matches = "<p>Nothing is drawn, so no level is ranked.</p>"
     flags = "".join(f'<p class="flag">{_e(flag.message)}</p>' for flag in ranking.flags)
@@ -261,7 +226,8 @@ def summary_html(
 <body>
 <h1>Referral Map — pain drawing summary</h1>
 <p class="meta">Made on {_e(when)} · atlas version {_e(schema.ATLAS_VERSION)}</p>
-<p class="disclaimer">{_e(disclaimer)} {_e(TOP3_ACCURACY)} {_e(SOURCE_ACCURACY)}</p>
+<p class="disclaimer">{_e(disclaimer)}</p>
+<p class="accuracy">{_e(TOP3_ACCURACY)} {_e(SOURCE_ACCURACY)}</p>
 {drawing_svg(drawing, body, regions)}
 <p>Painful: {_e(_marked(drawing, regions))}</p>
 <h2>Best-matching levels</h2>

@@ -319,8 +319,9 @@ ONE_PAGE_REGIONS = 11
 
 def test_the_summary_of_each_published_case_prints_on_one_page(browser):
     """One A4 page for every published case of up to ``ONE_PAGE_REGIONS`` marked regions
-    (all but the 18-region bilateral one): a long reason list, three flags or 26 sources
-    must not push the summary onto a second page."""
+    (all but the 18-region bilateral one): a long reason list, three flags, the candidate
+    sources or 30 references must not push the summary onto a second page. The references
+    are the page's own (:func:`results.matched_source_ids`)."""
     regions, atlas, index = load_regions(), load_atlas(), AtlasIndex(load_atlas(), load_regions())
     cases = json.loads((ROOT / "tests" / "cases" / "published-cases.json").read_text())["cases"]
     page = browser.new_page()
@@ -337,7 +338,7 @@ def test_the_summary_of_each_published_case_prints_on_one_page(browser):
                 ranking,
                 load_body(),
                 regions,
-                citations=atlas.citations(results.source_ids(atlas, top)),
+                citations=atlas.citations(results.matched_source_ids(atlas, ranking, top)),
                 disclaimer="Educational and decision-support tool, not a diagnosis.",
                 created=dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
             )

@@ -248,6 +248,21 @@ def source_ids(atlas: Atlas, levels: Sequence[str]) -> list[str]:
     return list(ids)
 
 
+def matched_source_ids(atlas: Atlas, ranking: Ranking, levels: Sequence[str]) -> list[str]:
+    """Source ids behind what matched, for the one-page summary: those of the pathways of
+    ``levels`` that the drawing reaches (coverage above 0; a pathway's sources cover its
+    zones' claims), then of the first :data:`CANDIDATES` candidates, each id once."""
+    ids: dict[str, None] = {}
+    for level in levels:
+        reached = {p["pathway"] for p in ranking.pathways(level) if p["coverage"] > 0}
+        rows = tables.level_pathways(atlas, level)
+        for source_ids in rows[rows["pathway"].isin(reached)]["source_ids"]:
+            ids.update(dict.fromkeys(source_ids))
+    for candidate in ranking.candidates[:CANDIDATES]:
+        ids.update(dict.fromkeys(candidate.source_ids))
+    return list(ids)
+
+
 def citations_markdown(citations: Sequence[str]) -> str:
     """A numbered Markdown list of formatted citations, their text escaped."""
     return "\n".join(f"{i}. {escape_markdown(c)}" for i, c in enumerate(citations, start=1))
@@ -297,6 +312,7 @@ __all__ = [
     "guide_markdown",
     "legend_markdown",
     "levels_text",
+    "matched_source_ids",
     "painful_sides",
     "pathway_label",
     "ranked",

@@ -448,7 +448,7 @@ def summary(current: Drawing, ranking: Ranking) -> str:
         ranking,
         cache.body(),
         cache.regions(),
-        citations=atlas.citations(results.source_ids(atlas, top)),
+        citations=atlas.citations(results.matched_source_ids(atlas, ranking, top)),
         disclaimer=cache.text("disclaimer").strip(),
         created=dt.datetime.now().astimezone(),
     )
