@@ -136,10 +136,13 @@ class AtlasIndex:
             fringe = [
                 shapely.union_all(by_weight.get((view, lv, "fringe"), [])) for lv in self.levels
             ]
-            pw_core = [
-                shapely.union_all(pathway_parts.get((view, *k, "core"), []))
-                for k in self.pathway_keys
-            ]
+            pw_core = np.array(
+                [
+                    shapely.union_all(pathway_parts.get((view, *k, "core"), []))
+                    for k in self.pathway_keys
+                ],
+                dtype=object,
+            )
             pw_any = shapely.union(
                 pw_core,
                 [
@@ -148,10 +151,7 @@ class AtlasIndex:
                 ],
             )
             cand_any = [shapely.union_all(pw_any[ks]) for ks in self.candidate_pathways]
-            cand_core = [
-                shapely.union_all(np.array(pw_core, dtype=object)[ks])
-                for ks in self.candidate_pathways
-            ]
+            cand_core = [shapely.union_all(pw_core[ks]) for ks in self.candidate_pathways]
             layers = np.array(
                 [
                     *shapely.union(core, fringe),
@@ -302,9 +302,10 @@ def _amounts(drawing: Drawing, m: Measure, index: AtlasIndex) -> Amounts:
 class CandidateMatch:
     """One candidate source of the pain (a joint or an entrapped nerve) and its fit.
 
-    ``score`` uses the level formula on the candidate's territory (the union of its
-    pathways' zones): ``weighted^¾ · max_p coverage(p)^¼``. ``tied`` is true when the
-    score is within :data:`CANDIDATE_MARGIN` of the best candidate's.
+    ``score`` uses the level formula on the candidate's territory ``T`` (the union of its
+    pathways' zones): ``weighted^¾ · (|D ∩ T| / |T|)^¼``. ``tied`` is true when the score
+    is within :data:`CANDIDATE_MARGIN` of the best candidate's; ``also`` names the family's
+    other candidates within that margin of this one.
     """
 
     candidate_id: str

@@ -66,8 +66,8 @@ def candidate_lines(ranking: Ranking, n: int = CANDIDATES) -> list[str]:
     for i, c in enumerate(ranking.candidates[:n], start=1):
         also = f" (as well: {escape_markdown(', '.join(c.also))})" if c.also else ""
         lines.append(
-            f"{i}\\. **{escape_markdown(c.structure)}**{also} — {levels_text(c.levels)} "
-            f"({escape_markdown(c.pathway)}) · score {c.score:.2f}  \n"
+            f"{i}\\. **{escape_markdown(c.structure)}**{also} — {levels_text(c.levels)} · "
+            f"{escape_markdown(c.pathway)} · score {c.score:.2f}  \n"
             f"*Test:* {escape_markdown(c.test)}"
         )
     return lines
