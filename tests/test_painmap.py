@@ -15,7 +15,9 @@ from catalogue import chart_figure, chart_figures
 from streamlit.testing.v1 import AppTest
 
 from referral import report, schema
+from referral.app import results
 from referral.app.harness import ROOT
+from referral.atlas import load_atlas
 from referral.drawing import Drawing
 from referral.regions import load_regions
 
@@ -218,7 +220,9 @@ def test_sources_to_consider_come_with_their_tests_and_what_separates_them():
     ok(at.run())
     text = separating()
     assert "Third occipital nerve block" in text and "Greater occipital nerve block" in text
-    assert "*Examine:*" in text and "*Evidence:*" in text
+    assert "*Examine:*" in text and "*Evidence:*" in text and "*Sources:*" in text
+    lord = results.escape_markdown(load_atlas().citations(["lord1994ton"])[0])
+    assert lord in text  # the third occipital block's source, cited in full
     assert report.SOURCE_ACCURACY in "\n".join(c.value for c in at.caption)
 
 

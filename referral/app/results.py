@@ -88,15 +88,17 @@ def undecided_sentence(ranking: Ranking) -> str:
 
 def separating_markdown(candidates: Sequence[Mapping[str, Any]], atlas: Atlas) -> str:
     """Per candidate (rows of ``atlas.candidates``), the signs to examine and the block
-    that tests it, from the guide, each with what its evidence is."""
+    that tests it, from the guide, each with what its evidence is and its sources."""
     sections = []
     for c in candidates:
         lines = [f"**{escape_markdown(c['structure'])}** ({levels_text(c['levels'])})"]
         for item in guide_items(c["guide_ids"], atlas):
             kind = "Examine" if item.kind == "sign" else "Block"
+            sources = "; ".join(escape_markdown(c) for c in item.citations)
             lines.append(
                 f"- *{kind}:* {escape_markdown(item.title)} — {escape_markdown(item.detail)}  \n"
-                f"  *Evidence:* {escape_markdown(item.evidence)}"
+                f"  *Evidence:* {escape_markdown(item.evidence)}  \n"
+                f"  *Sources:* {sources}"
             )
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
