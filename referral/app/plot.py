@@ -34,14 +34,15 @@ from typing import Any
 
 import streamlit as st
 
-from referral import figures
+from referral import figures, schema
 
 #: The component's JavaScript; plotly.js itself is loaded by it from ``static/``.
 SCRIPT = (Path(__file__).with_name("plot.js")).read_text(encoding="utf-8")
-#: plotly.js's basic bundle (MIT), in ``static/`` beside ``app.py``; Streamlit serves that
-#: folder at ``app/static/`` (``enableStaticServing`` in ``.streamlit/config.toml``).
+#: plotly.js's basic bundle (MIT), in ``static/`` beside the main script (``app.py``, or
+#: ``referral/app/streamlit_app.py`` in a wheel, which maps ``static/`` there); Streamlit
+#: serves that folder at ``app/static/`` (``enableStaticServing`` in the settings).
 BUNDLE = "plotly-basic-4.1.1.min.js"
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+STATIC_DIR = schema.packaged("app/static", "static")
 
 #: The bases and ladder elements draw nothing; this keeps their empty rows out of the page's
 #: layout from the first paint (a style-only ``st.html`` takes no room and applies at once).
