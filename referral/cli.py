@@ -1,4 +1,4 @@
-"""Command line: ``python -m referral {regions,levels,match,validate,evaluate,app}``.
+"""Command line: ``python -m referral {regions,levels,match,validate,evaluate,app,serve}``.
 
 Bad input exits with status 2 and one line on stderr, never a traceback. Output cut short
 by its reader (``| head``) ends the command quietly with status 0.
@@ -104,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     app.add_argument(
         "--address", default=None, help="address to listen on (default: the settings' localhost)"
     )
+    serve = sub.add_parser(
+        "serve", help="serve the app as several processes behind nginx (referral.deploy)"
+    )
+    serve.add_argument("--replicas", type=_count, default=os.cpu_count() or 1)
+    serve.add_argument("--port", type=_port, default=8501)
+    serve.add_argument("--address", default="0.0.0.0", help="address nginx listens on")
     evaluate.add_argument(
         "--min-top3",
         type=_share,
@@ -316,6 +322,14 @@ def cmd_app(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from referral import deploy  # imports this module
+
+    if args.replicas < 1:
+        raise UsageError("--replicas must be at least 1")
+    return deploy.serve(args.replicas, args.port, args.address)
+
+
 COMMANDS = {
     "regions": cmd_regions,
     "levels": cmd_levels,
@@ -323,6 +337,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "evaluate": cmd_evaluate,
     "app": cmd_app,
+    "serve": cmd_serve,
 }
 
 
