@@ -35,6 +35,7 @@ CARRIED = {
     "assets/app/icon.png": "referral/app/assets/icon.png",
     ".streamlit/config.toml": "referral/app/settings/config.toml",
     "referral/app/plot.js": "referral/app/plot.js",
+    "referral/app/plot_loader.js": "referral/app/plot_loader.js",
     "referral/app/pages/painmap.py": "referral/app/pages/painmap.py",
     "referral/app/text/painmap.md": "referral/app/text/painmap.md",
 }
