@@ -9,7 +9,7 @@ PORT ?= 8501
 REPLICAS ?= $(shell nproc 2>/dev/null || echo 2)
 ADDRESS ?= 0.0.0.0
 
-.PHONY: run serve test lint format bench screenshots validate clean install install-test
+.PHONY: run serve loadtest test lint format bench screenshots validate clean install install-test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ run: $(VENV)/.installed
 # (referral/deploy.py; the README says how it grows to several machines).
 serve: $(VENV)/.installed /usr/sbin/nginx
 	exec $(PY) -m referral serve --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS)
+
+# Simulated users tapping the pain map over Streamlit's protocol, against one app process and
+# the replicated deployment (scripts/loadtest.py; figures in docs/performance.md). Not part of
+# `make test`: it takes minutes and both cores.
+USERS ?= 10,25,50,100,150
+DURATION ?= 20
+loadtest: $(VENV)/.installed /usr/sbin/nginx
+	$(PY) scripts/loadtest.py --users $(USERS) --seconds $(DURATION) --replicas $(REPLICAS)
 
 /usr/bin/chromium:
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
