@@ -185,8 +185,13 @@ def _path_coordinates(points: Points) -> np.ndarray:
 
 
 def _rounded_coordinates(coords: np.ndarray) -> np.ndarray:
-    """``coords`` rounded to :data:`INPUT_DECIMALS` (``+ 0.0`` turns -0.0 into 0.0)."""
-    rounded: np.ndarray = np.round(coords, INPUT_DECIMALS) + 0.0
+    """``coords`` rounded to :data:`INPUT_DECIMALS` (``+ 0.0`` turns -0.0 into 0.0).
+
+    A finite coordinate beyond ≈ 1.8e306 becomes infinite (rounding multiplies by 100)
+    without numpy's warning on stderr: a lasso is then cut at the frame's edge, and a file's
+    coordinate beyond the frame has been refused already."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded: np.ndarray = np.round(coords, INPUT_DECIMALS) + 0.0
     return rounded
 
 

@@ -529,3 +529,12 @@ paths = st.one_of(
 @given(st.sampled_from(schema.VIEWS), paths)
 def test_generated_lassos_are_refused_clearly_or_round_trip(view: Any, path: Any) -> None:
     check_drawing("lasso", lambda: Drawing.from_outline(view, path))
+
+
+def test_a_lasso_with_a_huge_coordinate_is_cut_at_the_frame_without_warnings() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warning would reach stderr
+        drawing = Drawing.from_outline("posterior", [(0, 500), (1.7e308, 500), (0, 600)])
+    assert drawing.outlines["posterior"].bounds == (0.0, 500.0, 271.0, 600.0)
