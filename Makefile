@@ -1,11 +1,15 @@
 # Every target creates and uses .venv; nothing is installed outside it except
-# Debian's chromium for the browser tests (`make test`).
+# Debian's chromium for the browser tests (`make test`) and Debian's nginx for
+# `make serve` (and its test).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# `make serve`: app processes behind nginx (one per core by default), and nginx's address.
+REPLICAS ?= $(shell nproc 2>/dev/null || echo 2)
+ADDRESS ?= 0.0.0.0
 
-.PHONY: run test lint format bench screenshots validate clean install install-test
+.PHONY: run serve loadtest test lint format bench screenshots validate clean install install-test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +27,28 @@ install-test: $(VENV)/.installed-test
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py --server.port=$(PORT)
 
+# REPLICAS app processes behind nginx on PORT, sticky sessions, until Ctrl-C / SIGTERM
+# (referral/deploy.py; the README says how it grows to several machines).
+serve: $(VENV)/.installed /usr/sbin/nginx
+	exec $(PY) -m referral serve --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS)
+
+# Simulated users tapping the pain map over Streamlit's protocol, against one app process and
+# the replicated deployment (scripts/loadtest.py; figures in docs/performance.md). Not part of
+# `make test`: it takes minutes and both cores.
+USERS ?= 10,25,50,100,150
+DURATION ?= 20
+loadtest: $(VENV)/.installed /usr/sbin/nginx
+	$(PY) scripts/loadtest.py --users $(USERS) --seconds $(DURATION) --replicas $(REPLICAS)
+
 /usr/bin/chromium:
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
 
-test: $(VENV)/.installed-test /usr/bin/chromium
+/usr/sbin/nginx:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq nginx; fi
+
+test: $(VENV)/.installed-test /usr/bin/chromium /usr/sbin/nginx
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-test

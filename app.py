@@ -1,31 +1,9 @@
-"""Referral Map: page configuration and navigation only (pages live in referral/app/pages).
+"""Referral Map in a source tree: ``streamlit run app.py`` (``make run``).
 
-The page icon is a local file: an emoji or ``:material/...:`` favicon would be fetched
-from an outside host, and nothing may leave the machine.
+The navigation is declared in :mod:`referral.app.navigation`, which an installed package
+runs the same way (``referral app``). Streamlit serves ``static/`` beside this file.
 """
 
-from pathlib import Path
+from referral.app.navigation import main
 
-import streamlit as st
-
-ROOT = Path(__file__).parent
-PAGES = ROOT / "referral" / "app" / "pages"
-
-st.set_page_config(
-    page_title="Referral Map", page_icon=str(ROOT / "assets" / "app" / "icon.png"), layout="wide"
-)
-# Streamlit leaves 128 px above a page under the top navigation; 76 px is enough, and the
-# pain map's four views then fit a 1280 x 720 screen (a shared screen in a lecture).
-st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 76px; }</style>")
-st.navigation(
-    {
-        "Clinic": [
-            st.Page(PAGES / "painmap.py", title="Pain map", url_path="painmap", default=True),
-        ],
-        "Teach": [
-            st.Page(PAGES / "explore.py", title="Explore levels", url_path="explore"),
-            st.Page(PAGES / "quiz.py", title="Quiz", url_path="quiz"),
-        ],
-    },
-    position="top",  # the pages' own sidebars stay free for controls
-).run()
+main()

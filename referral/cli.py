@@ -1,4 +1,4 @@
-"""Command line: ``python -m referral {regions,levels,match,validate,evaluate}``.
+"""Command line: ``python -m referral {regions,levels,match,validate,evaluate,app,serve}``.
 
 Bad input exits with status 2 and one line on stderr, never a traceback. Output cut short
 by its reader (``| head``) ends the command quietly with status 0.
@@ -11,7 +11,9 @@ import json
 import os
 import re
 import sys
+import tomllib
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn, TypedDict
 
@@ -98,6 +100,17 @@ def _parser() -> argparse.ArgumentParser:
         "cases", type=Path, help="cases JSON (see shared/clinical/dev-cases.json)"
     )
     evaluate.add_argument("--json", action="store_true", help="print JSON")
+    app = sub.add_parser("app", help="serve the app (Streamlit) with the project's settings")
+    app.add_argument("--port", type=_port, default=None, help="TCP port (default 8501)")
+    app.add_argument(
+        "--address", default=None, help="address to listen on (default: the settings' localhost)"
+    )
+    serve = sub.add_parser(
+        "serve", help="serve the app as several processes behind nginx (referral.deploy)"
+    )
+    serve.add_argument("--replicas", type=_count, default=os.cpu_count() or 1)
+    serve.add_argument("--port", type=_port, default=8501)
+    serve.add_argument("--address", default="0.0.0.0", help="address nginx listens on")
     evaluate.add_argument(
         "--min-top3",
         type=_share,
@@ -264,12 +277,80 @@ def _share(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    """``--port``: a TCP port written in ASCII digits."""
+    if not _COUNT.fullmatch(text) or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text[:20]!r}")
+    return int(text)
+
+
+def app_script() -> Path:
+    """The app's main script: the installed package's ``referral/app/streamlit_app.py``, or
+    a source tree's ``app.py``.
+
+    Streamlit serves the ``static/`` folder beside the main script (plotly.js for the
+    charts); only an installed package holds one beside ``streamlit_app.py``.
+    """
+    package = resources.files("referral").joinpath("app")
+    if package.joinpath("static").is_dir():
+        return Path(str(package.joinpath("streamlit_app.py")))
+    return schema.ROOT / "app.py"
+
+
+def server_flags(settings: Path | None = None) -> list[str]:
+    """The project's server settings (``.streamlit/config.toml``, carried by the wheel as
+    ``referral/app/settings/config.toml``) as ``streamlit run`` flags, so that they apply
+    whatever folder the app is started from.
+
+    >>> "--browser.gatherUsageStats=false" in server_flags()
+    True
+    """
+    if settings is None:
+        settings = schema.packaged("app/settings", ".streamlit") / "config.toml"
+    with settings.open("rb") as f:
+        config = tomllib.load(f)
+    flags = []
+    for section, table in config.items():
+        for key, value in table.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags.append(f"--{section}.{key}={text}")
+    return flags
+
+
+def app_command(port: int | None = None, address: str | None = None) -> list[str]:
+    """The command that serves the app: ``python -m streamlit run <script> <flags>``."""
+    command = [sys.executable, "-m", "streamlit", "run", str(app_script()), *server_flags()]
+    if port is not None:
+        command.append(f"--server.port={port}")
+    if address is not None:
+        command.append(f"--server.address={address}")
+    return command
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Replace this process by the Streamlit server (signals reach the server itself)."""
+    command = app_command(args.port, args.address)
+    sys.stdout.flush()
+    os.execv(command[0], command)
+    return 0  # not reached
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from referral import deploy  # imports this module
+
+    if args.replicas < 1:
+        raise UsageError("--replicas must be at least 1")
+    return deploy.serve(args.replicas, args.port, args.address)
+
+
 COMMANDS = {
     "regions": cmd_regions,
     "levels": cmd_levels,
     "match": cmd_match,
     "validate": cmd_validate,
     "evaluate": cmd_evaluate,
+    "app": cmd_app,
+    "serve": cmd_serve,
 }
 
 

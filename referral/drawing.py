@@ -52,11 +52,14 @@ NODING_GRID = 10.0**-INPUT_DECIMALS
 MAX_TEXT_CHARS = 6_000
 #: Most points of one path, or coordinates of one geometry or file, before decimation.
 MAX_VERTICES = 10_000
-#: Most self-crossings of the rings of one input (noding time grows with them).
-MAX_CROSSINGS = 10_000
-#: Most polygons in one input (a file or one area) and most features in a file.
-MAX_PARTS = 1_000
-MAX_FEATURES = 1_000
+#: Most self-crossings of the rings of one input (noding time grows with them: 2,500 take
+#: ≈ 60 ms; a hand-drawn lasso crosses itself a few times).
+MAX_CROSSINGS = 2_500
+#: Most polygons in one input (a file or one area): a link holds at most ≈ 375.
+MAX_PARTS = 400
+#: Most features in a file: the app writes one per rated or tapped region (86 regions) and
+#: one per view.
+MAX_FEATURES = 250
 #: Largest drawing file: 10,000 vertices of GeoJSON are about 250 KB.
 MAX_FILE_BYTES = 2_000_000
 #: Longest pasted code text (every CHOIR code, comma-separated, is under 400 characters).
@@ -141,7 +144,10 @@ def canonical_area(geom: BaseGeometry) -> MultiPolygon:
     valid = _as_multipolygon(geom if geom.is_valid else polygonal_area(geom))
     current = _snapped(valid)
     for _ in range(MAX_SIMPLIFY_PASSES):
-        simpler = _snapped(shapely.simplify(current, PRECISION / 2, preserve_topology=True))
+        simplified = shapely.simplify(current, PRECISION / 2, preserve_topology=True)
+        if shapely.equals_exact(simplified, current, 0):
+            break  # nothing to take out; snapping it again would give it back (it is snapped)
+        simpler = _snapped(simplified)
         if shapely.equals_exact(simpler, current, 0):
             break
         current = simpler
@@ -179,8 +185,13 @@ def _path_coordinates(points: Points) -> np.ndarray:
 
 
 def _rounded_coordinates(coords: np.ndarray) -> np.ndarray:
-    """``coords`` rounded to :data:`INPUT_DECIMALS` (``+ 0.0`` turns -0.0 into 0.0)."""
-    rounded: np.ndarray = np.round(coords, INPUT_DECIMALS) + 0.0
+    """``coords`` rounded to :data:`INPUT_DECIMALS` (``+ 0.0`` turns -0.0 into 0.0).
+
+    A finite coordinate beyond ≈ 1.8e306 becomes infinite (rounding multiplies by 100)
+    without numpy's warning on stderr: a lasso is then cut at the frame's edge, and a file's
+    coordinate beyond the frame has been refused already."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded: np.ndarray = np.round(coords, INPUT_DECIMALS) + 0.0
     return rounded
 
 
@@ -467,11 +478,18 @@ class Drawing:
         _check_view(view)
         return self._with_areas(view, [area])
 
-    def _with_areas(self, view: View, areas: Sequence[BaseGeometry]) -> Drawing:
+    def _with_areas(
+        self, view: View, areas: Sequence[BaseGeometry], *, repaired: bool = False
+    ) -> Drawing:
         """Add several areas to ``view`` with one union and one canonicalisation (each is
-        checked and repaired by :meth:`Budget.repair`)."""
-        budget = Budget()
-        added = shapely.union_all([budget.repair(view, area) for area in areas])
+        checked and repaired by :meth:`Budget.repair`, unless it has been: ``repaired``)."""
+        if not repaired:
+            budget = Budget()
+            areas = [budget.repair(view, area) for area in areas]
+        parts = [part for area in areas for part in _as_multipolygon(area).geoms]
+        # Repaired areas are valid: disjoint ones need no union (GEOS's union of a few
+        # hundred disjoint parts takes ≈ 25 ms).
+        added = _merged(parts)
         merged = added if view not in self.outlines else self.outlines[view].union(added)
         canonical = canonical_area(merged)
         if canonical.is_empty and added.area > 0 and view not in self.outlines:
@@ -640,7 +658,7 @@ class Drawing:
         drawing = cls.from_regions(tapped, regions)
         for view in schema.VIEWS:
             if view in areas:
-                drawing = drawing._with_areas(view, areas[view])
+                drawing = drawing._with_areas(view, areas[view], repaired=True)
         for rid, value in sorted(ratings.items()):
             drawing = drawing.with_intensity(rid, value, regions)
         return drawing
@@ -739,25 +757,55 @@ class Drawing:
                         raise DrawingError(f"{where}: expected '<region>.<0-10>'")
                     ratings[found[1]] = int(found[2])
             elif kind == "o" and len(fields) >= 2:
-                view = CODE_VIEWS.get(fields[0])
-                if view is None:
-                    raise DrawingError(f"{where}: unknown view code {_short(fields[0], 10)!r}")
-                rings = [_decode_ring(ring, where) for ring in fields[1:]]
-                polygon = Polygon(rings[0], rings[1:])
-                if not polygon.is_valid:
-                    raise DrawingError(f"{where}: {shapely.is_valid_reason(polygon)}")
-                check_in_frame(view, polygon)
+                view, polygon = read_outline_part(fields, where)
                 areas.setdefault(view, []).append(polygon)
             else:
-                expected = "'r_<ids>', 'i_<ratings>' or 'o_<view>_<ring>'"
-                raise DrawingError(f"{where}: expected {expected}")
-        outlines = {view: canonical_area(shapely.union_all(polys)) for view, polys in areas.items()}
+                raise DrawingError(f"{where}: expected {EXPECTED_PARTS}")
+        outlines = {view: canonical_area(_merged(polys)) for view, polys in areas.items()}
         drawing = cls(Drawing.from_regions(ids, regions).regions, outlines)
         for rid, value in ratings.items():
             drawing = drawing.with_intensity(rid, value, regions)
         if drawing._text_parts() != parts:
-            raise DrawingError("the drawing text is not in canonical form (was it edited?)")
+            raise DrawingError(NOT_CANONICAL)
         return drawing
+
+
+def _merged(polygons: Sequence[Polygon]) -> BaseGeometry:
+    """The union of valid ``polygons``: their MultiPolygon when that is valid (the parts of
+    a canonical text are disjoint), else their union."""
+    together = MultiPolygon(list(polygons))
+    return together if together.is_valid else shapely.union_all(polygons)
+
+
+#: Why a text whose parts all read is not taken as a drawing's own text.
+NOT_CANONICAL = "the drawing text is not in canonical form (was it edited?)"
+#: What a part of the text form can be (for messages).
+EXPECTED_PARTS = "'r_<ids>', 'i_<ratings>' or 'o_<view>_<ring>'"
+
+
+def read_outline_part(fields: Sequence[str], where: str) -> tuple[View, Polygon]:
+    """The view and polygon of one ``o`` part of the text form, as written (``fields``: the
+    part's ``_``-separated fields after ``o``); raise :class:`DrawingError` prefixed by
+    ``where`` unless it is a valid polygon in the view's frame.
+
+    >>> view, polygon = read_outline_part(["p", "0.500.9.0.0.9"], "part 1")
+    >>> view, polygon.area
+    ('posterior', 40.5)
+    """
+    if len(fields) < 2:
+        raise DrawingError(f"{where}: expected {EXPECTED_PARTS}")
+    view = CODE_VIEWS.get(fields[0])
+    if view is None:
+        raise DrawingError(f"{where}: unknown view code {_short(fields[0], 10)!r}")
+    rings = [_decode_ring(ring, where) for ring in fields[1:]]
+    polygon = Polygon(rings[0], rings[1:])
+    if not polygon.is_valid:
+        raise DrawingError(f"{where}: {shapely.is_valid_reason(polygon)}")
+    try:
+        check_in_frame(view, polygon)
+    except DrawingError as exc:
+        raise DrawingError(f"{where}: {exc}") from None
+    return view, polygon
 
 
 def split_text(text: str) -> tuple[str, list[str], str | None]:
@@ -866,12 +914,39 @@ def _read_feature(
     geometry = feature.get("geometry")
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise DrawingError(f"{where}: geometry must be a Polygon or MultiPolygon")
+    _check_counts(geometry, where)
     try:
-        geom = shape(geometry)
+        # A NaN or infinite coordinate is refused below (check_in_frame) in one line; numpy
+        # would first warn about it on stderr while the rings are built.
+        with np.errstate(invalid="ignore", over="ignore"):
+            geom = shape(geometry)
     except Exception as exc:  # shapely raises several types for malformed coordinates
         message = _short(f"{exc.__class__.__name__}: {exc}", 80)
         raise DrawingError(f"{where}: malformed coordinates ({message})") from None
     return view, geom
+
+
+def _check_counts(geometry: dict[str, Any], where: str) -> None:
+    """Refuse a GeoJSON (Multi)Polygon with more than :data:`MAX_PARTS` polygons or
+    :data:`MAX_VERTICES` positions before shapely builds it (building 10,000 polygons takes
+    longer than reading any accepted drawing)."""
+    coordinates = geometry.get("coordinates")
+    if not isinstance(coordinates, list):
+        return  # shape() says what is wrong
+    polygons = coordinates if geometry.get("type") == "MultiPolygon" else [coordinates]
+    if len(polygons) > MAX_PARTS:
+        raise DrawingError(
+            f"{where}: an area has {len(polygons)} polygons; the limit is {MAX_PARTS}"
+        )
+    positions = 0
+    for polygon in polygons:
+        if isinstance(polygon, list):
+            positions += sum(len(ring) for ring in polygon if isinstance(ring, list))
+            if positions > MAX_VERTICES:
+                raise DrawingError(
+                    f"{where}: an area has more than {MAX_VERTICES} vertices; the limit is "
+                    f"{MAX_VERTICES}"
+                )
 
 
 def _encode_ring(ring: shapely.LinearRing) -> str:

@@ -24,6 +24,7 @@ posterior views and maps ``left-lateral`` onto ``right-lateral``.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Final, Literal, TypeGuard
 
@@ -113,9 +114,29 @@ FLAGS: Final[dict[str, str]] = {
     "unexplained": "A substantial part of the drawing lies outside every referral zone.",
 }
 
+#: The folder that holds the package: a source tree's top level, or ``site-packages``.
 ROOT: Final = Path(__file__).resolve().parent.parent
-ASSETS_DIR: Final = ROOT / "assets" / "body_outlines"
-DATA_DIR: Final = ROOT / "data"
+
+
+def packaged(inside: str, outside: str) -> Path:
+    """Return the folder of data files that a wheel carries at ``referral/<inside>``.
+
+    The files live at ``<outside>`` in the source tree's top level and are mapped into the
+    package when the wheel is built (``[tool.setuptools.package-dir]`` in pyproject.toml),
+    so an installed package finds them with :mod:`importlib.resources`; a source tree or an
+    editable install, whose package folder holds no copy, finds them at the top level.
+
+    >>> packaged("data", "data").joinpath("regions.geojson").is_file()
+    True
+    """
+    inner = resources.files("referral").joinpath(*inside.split("/"))
+    if inner.is_dir():
+        return Path(str(inner))  # installed unzipped (zip-safe = false): a real folder
+    return ROOT.joinpath(*outside.split("/"))
+
+
+ASSETS_DIR: Final = packaged("body_outlines", "assets/body_outlines")
+DATA_DIR: Final = packaged("data", "data")
 
 OUTLINE_FILE: Final = "{view}.geojson"  # in ASSETS_DIR, one per view
 LANDMARKS_FILE: Final = "{view}.landmarks.json"  # in ASSETS_DIR, one per view

@@ -23,18 +23,23 @@ can still be read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from shapely.geometry import MultiPolygon, Polygon
 
 from referral.drawing import (
+    EXPECTED_PARTS,
     MAX_TEXT_CHARS,
+    NOT_CANONICAL,
+    TEXT_VERSION,
     TEXT_VERSIONS,
     UNCHECKED_TEXT_VERSION,
     Drawing,
     DrawingError,
+    read_outline_part,
     split_text,
 )
 from referral.regions import Regions
@@ -183,19 +188,18 @@ def read_drawing_text(text: str, regions: Regions) -> Edit:
     """
     if not text:
         return Edit(Drawing())
-    try:
-        return Edit(Drawing.from_text(text, regions))
-    except DrawingError as exc:
-        whole = str(exc)
-    version, parts, check = split_text(text)
+    version, parts, check = split_text(text[: MAX_TEXT_CHARS + 1])
     if len(text) > MAX_TEXT_CHARS or version not in TEXT_VERSIONS:
-        return Edit(Drawing(), (whole,))
+        try:  # refused before any part is read: the strict reader says why
+            return Edit(Drawing.from_text(text, regions))
+        except DrawingError as exc:
+            return Edit(Drawing(), (str(exc),))
     problems = [] if check is None else [check]
     if len(parts) > MAX_LINK_PARTS:
         problems.append(f"only the first {MAX_LINK_PARTS} of {len(parts)} parts were read")
     ids: list[str] = []
     ratings: list[tuple[str, str]] = []
-    pieces: list[Drawing] = []
+    areas: dict[View, list[Polygon]] = {}
     for number, part in enumerate(parts[:MAX_LINK_PARTS], start=1):
         kind, _, rest = part.partition("_")
         fields = [f for f in rest.split("_") if f]
@@ -205,32 +209,38 @@ def read_drawing_text(text: str, regions: Regions) -> Edit:
             problems += [f"part {number}: unknown region {_quote(rid)}" for rid in unknown]
         elif kind == "i":
             ratings += [(str(number), item) for item in fields]
-        else:
+        elif kind == "o":
             try:
-                one_part = f"{UNCHECKED_TEXT_VERSION}~{part}"
-                pieces.append(Drawing.from_text(one_part, regions))
+                view, polygon = read_outline_part(part.split("_")[1:], f"part {number}")
             except DrawingError as exc:
-                reason = str(exc).removeprefix("drawing text part 1: ")
-                problems.append(f"part {number}: {reason}")
-    drawing, more = _assemble(ids, pieces, ratings, regions)
-    return Edit(drawing, _summarise([*problems, *more] or [whole]))
+                problems.append(str(exc))
+            else:
+                areas.setdefault(view, []).append(polygon)
+        else:
+            problems.append(f"part {number}: expected {EXPECTED_PARTS}")
+    drawing, more = _assemble(ids, areas, ratings, regions)
+    problems += more
+    # Every part read: the link is whole if it is the drawing's own text (what
+    # Drawing.from_text checks, without reading the parts twice).
+    written = drawing.to_text().rpartition("~")[0]  # without the check part
+    body = text if version == UNCHECKED_TEXT_VERSION else text.rpartition("~")[0]
+    if not problems and written != TEXT_VERSION + body[len(version) :]:
+        problems.append(NOT_CANONICAL)
+    return Edit(drawing, _summarise(problems))
 
 
 def _assemble(
     ids: Iterable[str],
-    pieces: Iterable[Drawing],
+    areas: Mapping[View, Sequence[Polygon]],
     ratings: Iterable[tuple[str, str]],
     regions: Regions,
 ) -> tuple[Drawing, list[str]]:
     """A drawing from what :func:`read_drawing_text` could read, and what did not fit."""
     problems: list[str] = []
     drawing = Drawing.from_regions(ids, regions)
-    for piece in pieces:
-        for view, area in piece.outlines.items():
-            try:
-                drawing = drawing.with_area(view, area)
-            except DrawingError as exc:
-                problems.append(str(exc))
+    for view, polygons in areas.items():
+        drawing, dropped = _with_polygons(drawing, view, polygons)
+        problems += dropped
     for number, item in ratings:
         rid, _, value = item.rpartition(".")
         try:
@@ -240,6 +250,43 @@ def _assemble(
         except DrawingError as exc:
             problems.append(f"part {number}: {exc}")
     return drawing, problems
+
+
+def _with_polygons(
+    drawing: Drawing, view: View, polygons: Sequence[Polygon]
+) -> tuple[Drawing, list[str]]:
+    """``drawing`` with ``polygons`` added to ``view``, and why any were left out.
+
+    All are added with one union (the cost of one canonicalisation, whatever their number:
+    adding them one at a time cost the square of their number, seconds for a crafted link of
+    a few hundred tiny outlines). If together they do not fit (the merged outline's text
+    would be too long), the first half is tried, then the second, halving down to the first
+    polygon that does not fit, which is left out with all after it: at most about
+    2·log2(n) attempts.
+    """
+    drawing, used, problem = _fit(drawing, view, polygons)
+    if problem is None:
+        return drawing, []
+    rest = len(polygons) - used - 1
+    more = [f"{rest} more outline{'s' * (rest > 1)} left out"] if rest else []
+    return drawing, [problem, *more]
+
+
+def _fit(
+    drawing: Drawing, view: View, polygons: Sequence[Polygon]
+) -> tuple[Drawing, int, str | None]:
+    """(``drawing`` with the first polygons that fit, how many, why the next did not)."""
+    try:
+        return drawing.with_area(view, MultiPolygon(list(polygons))), len(polygons), None
+    except DrawingError as exc:
+        if len(polygons) == 1:
+            return drawing, 0, str(exc)
+    half = len(polygons) // 2
+    drawing, used, problem = _fit(drawing, view, polygons[:half])
+    if problem is not None:
+        return drawing, used, problem
+    drawing, more, problem = _fit(drawing, view, polygons[half:])
+    return drawing, half + more, problem
 
 
 def _quote(text: str, limit: int = 40) -> str:

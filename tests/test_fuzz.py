@@ -10,6 +10,7 @@ line per input, ``class<TAB>outcome``, for the report, and ``FUZZ_EXAMPLES=n`` t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import string
@@ -117,8 +118,14 @@ def cases_with_id(value: Any) -> dict[str, Any]:
 Build = Callable[[Path], list[str]]
 
 
-def drawing_file(data: Any) -> Build:
-    return lambda tmp: ["match", "--drawing", write(tmp / "drawing.geojson", data)]
+class drawing_file:
+    """A builder of ``match --drawing <file holding data>``."""
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def __call__(self, tmp: Path) -> list[str]:
+        return ["match", "--drawing", write(tmp / "drawing.geojson", self.data)]
 
 
 #: class -> name -> (argv builder, expected: "accepted" or a fragment of the error line).
@@ -187,17 +194,29 @@ EXAMPLES: dict[str, dict[str, tuple[Build, str]]] = {
         "beside-the-figure": (drawing_file(outline(polygon(box(-330, 500)))), "outside"),
     },
     "hangs": {
-        "random-150-vertices": (drawing_file(outline(polygon(random_ring(150)))), "accepted"),
-        "random-200-vertices": (drawing_file(outline(polygon(random_ring(200)))), "accepted"),
+        "random-150-vertices": (
+            drawing_file(outline(polygon(random_ring(150)))),
+            "crosses itself 2991 times; the limit is 2500",
+        ),
+        "random-200-vertices": (
+            drawing_file(outline(polygon(random_ring(200)))),
+            "crosses itself 5141 times; the limit is 2500",
+        ),
+        "random-135-vertices": (drawing_file(outline(polygon(random_ring(135)))), "accepted"),
         "random-500-vertices": (
             drawing_file(outline(polygon(random_ring(500)))),
             "crosses itself",
         ),
         "250-tiny-features": (drawing_file(tiny_squares(250, 10)), "too detailed"),
-        "1000-tiny-features-overlapping": (drawing_file(tiny_squares(1000, 0.05)), "accepted"),
-        "1001-features": (drawing_file(tiny_squares(1001, 0.05)), "1001 features"),
-        "10000-triangles": (drawing_file(triangles(10_000)), "the limit is 10000"),
-        "600-triangles": (drawing_file(triangles(600)), "too detailed"),
+        "250-tiny-features-overlapping": (drawing_file(tiny_squares(250, 0.05)), "accepted"),
+        "1000-tiny-features-overlapping": (
+            drawing_file(tiny_squares(1000, 0.05)),
+            "1000 features; the limit is 250",
+        ),
+        "251-features": (drawing_file(tiny_squares(251, 0.05)), "251 features"),
+        "10000-triangles": (drawing_file(triangles(10_000)), "10000 polygons; the limit is 400"),
+        "600-triangles": (drawing_file(triangles(600)), "600 polygons; the limit is 400"),
+        "300-triangles": (drawing_file(triangles(300)), "too detailed"),
     },
     "round-trip": {
         "box-at-y-1e7": (drawing_file(outline(polygon(box(-40, 1e7)))), "outside"),
@@ -269,6 +288,53 @@ def test_with_area_refuses_200000_vertices_fast() -> None:
         Drawing().with_area("posterior", huge)
     assert time.process_time() - start < LIMIT
     record("hangs", "refused")
+
+
+#: Most CPU seconds a reader (file, link or codes) may take on any input, matching aside.
+READER_LIMIT = 0.1
+
+
+def reader_seconds(read: Callable[[], Any]) -> float:
+    """The least CPU time of three calls of ``read`` (a refusal counts as an answer)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        with contextlib.suppress(DrawingError):
+            read()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    "kind, name",
+    [
+        (kind, name)
+        for kind, examples in EXAMPLES.items()
+        for name, (build, _) in examples.items()
+        if isinstance(build, drawing_file)
+    ],
+)
+def test_the_file_reader_answers_every_hostile_file_within_100_ms(
+    tmp_path: Path, kind: str, name: str
+) -> None:
+    argv = EXAMPLES[kind][name][0](tmp_path)
+    path = argv[argv.index("--drawing") + 1]
+    assert reader_seconds(lambda: Drawing.read(path, regions())) <= READER_LIMIT
+
+
+def test_a_nan_coordinate_is_refused_in_one_line_without_warnings(tmp_path: Path) -> None:
+    ring = [[-40, 560], [-20, 560], [float("nan"), 570], [-20, 580], [-40, 580], [-40, 560]]
+    path = write(tmp_path / "nan.geojson", json.dumps(outline(polygon(ring))))
+    result = subprocess.run(
+        [sys.executable, "-m", "referral", "match", "--drawing", path],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "not a finite number" in result.stderr
 
 
 #: Found by this suite: GEOS's topology-preserving simplifier looped forever on a lasso with
@@ -463,3 +529,12 @@ paths = st.one_of(
 @given(st.sampled_from(schema.VIEWS), paths)
 def test_generated_lassos_are_refused_clearly_or_round_trip(view: Any, path: Any) -> None:
     check_drawing("lasso", lambda: Drawing.from_outline(view, path))
+
+
+def test_a_lasso_with_a_huge_coordinate_is_cut_at_the_frame_without_warnings() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warning would reach stderr
+        drawing = Drawing.from_outline("posterior", [(0, 500), (1.7e308, 500), (0, 600)])
+    assert drawing.outlines["posterior"].bounds == (0.0, 500.0, 271.0, 600.0)

@@ -58,3 +58,21 @@ def test_the_bundle_the_charts_load_is_served_from_static():
     assert "plotly.js (basic - minified) v4.1.1" in head
     assert (plot.STATIC_DIR / "plotly-LICENSE.txt").read_text().startswith("MIT License")
     assert "BUNDLE" not in plot.SCRIPT  # the script loads what plot.py names, nothing else
+
+
+def test_elements_carry_the_loader_and_plot_js_travels_once_with_the_bases():
+    """plot.js (13 kB) used to travel inside each of the pain map's four charts on every
+    tap; now every element carries the small loader and only the bases element plot.js."""
+    from streamlit.testing.v1 import AppTest
+
+    from referral.app.harness import ROOT
+
+    at = AppTest.from_file(str(ROOT / "referral/app/pages/painmap.py"), default_timeout=60)
+    at.run()
+    elements = [e.proto for e in at.get("bidi_component")]
+    assert len(elements) == 5  # the bases and four charts
+    assert {p.js_content for p in elements} == {plot.LOADER}
+    assert len(plot.LOADER) < 2_000 < len(plot.SCRIPT)
+    data = [json.loads(p.json) for p in elements]
+    assert [d.get("script") for d in data if "bases" in d] == [plot.SCRIPT]
+    assert all("script" not in d for d in data if "bases" not in d)

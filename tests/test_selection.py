@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 import pytest
 import shapely
+from shapely.geometry import MultiPolygon, Polygon
 
-from referral.drawing import Drawing
+from referral import drawing as drawing_module
+from referral import selection
+from referral.drawing import MAX_TEXT_CHARS, Drawing, text_check
 from referral.regions import Regions, load_regions
 from referral.selection import (
     MAX_PROBLEMS,
@@ -375,3 +379,94 @@ def test_many_problems_are_counted_not_listed(regions):
 def test_problems_quote_at_most_a_short_piece_of_the_link(regions):
     problems = read_drawing_text("1~r_left-" + "x" * 500, regions).problems
     assert problems and all(len(p) < 120 for p in problems)
+
+
+# --- a crafted link: many tiny outlines (issue 18) -------------------------------------------
+
+
+def tiny_outline_parts(count: int | None = None, *, overlap: bool = False) -> list[str]:
+    """Text parts of tiny canonical triangles on the posterior view, as many as fit a link
+    (or ``count``); apart, or overlapping their neighbours."""
+    parts: list[str] = []
+    step = 2 if overlap else 10
+    while count is None or len(parts) < count:
+        i = len(parts)
+        x, y = -260 + (i % 50) * step, 10 + (i // 50) * 10
+        one = Drawing().with_area("posterior", Polygon([(x, y), (x + 3, y), (x, y + 3)]))
+        part = one.to_text().split("~")[1]
+        if count is None and len("~".join(["2", *parts, part])) + 10 > MAX_TEXT_CHARS:
+            break
+        parts.append(part)
+    return parts
+
+
+def crafted_link(parts: list[str], *, check: str) -> str:
+    body = "~".join(["2", *parts])
+    right = text_check(body)
+    return f"{body}~k_{right if check == 'right' else ('0' if right != '0' else '1')}"
+
+
+def cpu_seconds(call: Any) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        call()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    ("overlap", "check"),
+    [(False, "edited"), (False, "right"), (True, "edited")],
+    ids=["apart-edited-check", "apart-right-check-not-canonical", "overlapping-edited-check"],
+)
+def test_a_link_of_hundreds_of_tiny_outlines_reads_within_100_ms(regions, overlap, check):
+    """The issue's crafted link (241 tiny outlines, edited check) took 4.2 s: each outline
+    was added to the drawing on its own, at a cost growing with the outlines before it."""
+    parts = tiny_outline_parts(overlap=overlap)
+    assert len(parts) > 240
+    text = crafted_link(parts, check=check)
+    assert len(text) <= MAX_TEXT_CHARS
+    assert cpu_seconds(lambda: read_drawing_text(text, regions)) <= 0.1
+    result = read_drawing_text(text, regions)
+    kept = result.drawing.outlines["posterior"]
+    if overlap:
+        assert 0 < len(kept.geoms) < len(parts)  # merged where they overlap
+    else:
+        assert len(kept.geoms) == len(parts)  # every outline kept
+    assert len(result.problems) == 1 and "\n" not in result.problems[0]
+    expected = "cut short or edited" if check == "edited" else "not in canonical form"
+    assert expected in result.problems[0]
+
+
+def test_the_same_outlines_in_canonical_form_read_whole_and_fast(regions):
+    parts = tiny_outline_parts()
+    polygons = [Drawing.from_text(f"1~{part}", regions).outlines["posterior"] for part in parts]
+    whole = Drawing().with_area("posterior", shapely.union_all(polygons))
+    text = whole.to_text()
+    assert cpu_seconds(lambda: read_drawing_text(text, regions)) <= 0.1
+    assert read_drawing_text(text, regions) == selection.Edit(whole)
+
+
+def test_outlines_that_together_do_not_fit_are_halved_until_one_does_not(regions, monkeypatch):
+    """When the merged outlines would not fit a link, the reader keeps the first ones that
+    do, in a bounded number of attempts, and says how many were left out."""
+    parts = tiny_outline_parts(40)
+    polygons = [
+        Drawing.from_text(f"1~{part}", regions).outlines["posterior"].geoms[0] for part in parts
+    ]
+    fits = len(Drawing().with_area("posterior", MultiPolygon(polygons[:13])).to_text())
+    monkeypatch.setattr(drawing_module, "MAX_TEXT_CHARS", fits)
+    attempts = []
+    real = Drawing.with_area
+
+    def counted(self, view, area):
+        attempts.append(len(area.geoms))
+        return real(self, view, area)
+
+    monkeypatch.setattr(Drawing, "with_area", counted)
+    kept, problems = selection._with_polygons(Drawing(), "posterior", polygons)
+    assert len(kept.outlines["posterior"].geoms) == 13
+    assert "too detailed" in problems[0]
+    assert problems[-1] == "26 more outlines left out"  # 13 kept, the 14th named
+    assert len(attempts) <= 2 * 6 + 1  # ≈ 2·log2(40), not one per outline

@@ -1,0 +1,32 @@
+// The chart component's script as Streamlit sends it inside every element: a loader of
+// plot.js (plot.py).
+//
+// Streamlit sends a component's script inside each of its elements, so plot.js itself
+// (13 kB) travelled in all four charts on every tap. Instead the page's bases element,
+// which is sent once per page and then as a short reference, carries plot.js as data; this
+// loader imports it once per page (a module from a Blob URL) and hands every element of
+// the component (bases, ladder, charts) to its default export, as Streamlit would.
+
+const code = (window.__referralPlotCode ??= (() => {
+  let resolve;
+  const promise = new Promise((r) => (resolve = r));
+  return { promise, resolve, loaded: false };
+})());
+
+export default function (component) {
+  const script = component.data && component.data.script;
+  if (script && !code.loaded) {
+    code.loaded = true;
+    const url = URL.createObjectURL(new Blob([script], { type: "text/javascript" }));
+    code.resolve(import(/* @vite-ignore */ url));
+  }
+  let cleanup;
+  let gone = false;
+  code.promise.then((module) => {
+    if (!gone) cleanup = module.default(component);
+  });
+  return () => {
+    gone = true;
+    if (typeof cleanup === "function") cleanup();
+  };
+}
