@@ -98,13 +98,17 @@ def notify(message: str, quoted: Sequence[str] = ()) -> None:
 
 
 def on_chart(view: schema.View) -> None:
-    """Apply the selection the chart of ``view`` just reported, with the current tool."""
-    event = plot.selection(f"chart-{view}")
+    """Apply, in order and each once, the taps and lassos the chart of ``view`` reported
+    since the last ones applied (several when taps came quicker than reruns), with the
+    current tool; each is one step for Undo."""
     tool: Tool = st.session_state.get("tool") or "tap"
-    result = edit(drawing(), event, tool, view, cache.regions())
-    commit(result.drawing)
-    if result.problems:
-        notify("Part of that lasso could not be used; the rest was applied.", result.problems)
+    problems: list[str] = []
+    for event in plot.new_selections(f"chart-{view}"):
+        result = edit(drawing(), event, tool, view, cache.regions())
+        commit(result.drawing)
+        problems += result.problems
+    if problems:
+        notify("Part of that lasso could not be used; the rest was applied.", problems)
 
 
 def on_regions(key: str) -> None:

@@ -47,12 +47,18 @@ def go(seed: int, q: int, answers: tuple[str, ...]) -> None:
 
 
 def on_tap(question: quiz.Question, chosen_key: str, chart_key: str) -> None:
-    """Chart callback: toggle the tapped regions in the list of marked regions."""
-    event = plot.selection(chart_key) or {}
-    points = (event.get("selection") or {}).get("points") or []
-    tapped = {p.get("customdata") for p in points if isinstance(p.get("customdata"), str)}
+    """Chart callback: toggle the tapped regions in the list of marked regions (each tap
+    the chart reported since the last ones applied, in order)."""
     marked = set(st.session_state.get(chosen_key, []))
-    st.session_state[chosen_key] = sorted(marked ^ tapped)
+    for event in plot.new_selections(chart_key):
+        selection = event.get("selection")
+        points = selection.get("points") if isinstance(selection, dict) else None
+        marked ^= {
+            p.get("customdata")
+            for p in (points if isinstance(points, list) else [])
+            if isinstance(p, dict) and isinstance(p.get("customdata"), str)
+        }
+    st.session_state[chosen_key] = sorted(marked)
 
 
 def question_figure(
