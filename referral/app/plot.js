@@ -279,10 +279,9 @@ function watchReleases() {
   window.addEventListener("pointercancel", (event) => pressed.delete(event.pointerId), true);
 }
 
-/** Report taps (once per press, whatever the pointer) and lassos (once per chart). */
-function listen(Plotly, gd) {
-  if (gd.__referralListening) return;
-  gd.__referralListening = true;
+/** Watch presses on chart ``gd`` for taps (once per press, whatever the pointer); from the
+ * chart's creation, so that a tap the moment it is drawn counts. */
+function watchPresses(gd) {
   watchReleases();
   gd.addEventListener(
     "pointerdown",
@@ -293,6 +292,12 @@ function listen(Plotly, gd) {
     },
     true,
   );
+}
+
+/** Report lassos (once per chart). */
+function listen(Plotly, gd) {
+  if (gd.__referralListening) return;
+  gd.__referralListening = true;
   gd.on("plotly_selected", (event) => {
     if (!event || !event.lassoPoints) return;
     report(gd, lassoEvent(event));
@@ -409,6 +414,7 @@ export default function (component) {
     gd = document.createElement("div");
     gd.className = "referral-plot";
     parentElement.appendChild(gd);
+    watchPresses(gd);
   }
   if (data.events) acknowledge(data.key, data.ack);
   gd.__referral = { ...gd.__referral, key: data.key, events: data.events, setStateValue };

@@ -21,7 +21,7 @@ import shapely
 import streamlit as st
 
 from referral import figures, report, schema
-from referral.app import cache, links, plot, results
+from referral.app import cache, links, plot, results, sharing
 from referral.drawing import Drawing, DrawingError
 from referral.matching import Ranking, rank_levels
 from referral.regions import Regions
@@ -400,14 +400,18 @@ def show_ways_in() -> None:
 
 
 def show_downloads(current: Drawing, ranking: Ranking) -> None:
-    """Downloads made on click, in the browser's session: drawing, ranking, summary."""
+    """The drawing's link to copy, and downloads made on click, in the browser's session:
+    drawing, ranking, summary (which carries the link in full)."""
     st.caption(cache.text("painmap-keep"))
+    link = drawing_link(current)
+    if not current.is_empty:
+        sharing.copy_link(link, key="copy-link")
     downloads = (
         ("Drawing (GeoJSON)", lambda: json.dumps(current.to_geojson()), "pain-drawing.geojson",
          "application/geo+json", "download-drawing"),
         ("Ranking (CSV)", lambda: results.ranking_csv(ranking), "pain-ranking.csv", "text/csv",
          "download-ranking"),
-        ("Printable summary (HTML)", lambda: summary(current, ranking), "pain-summary.html",
+        ("Printable summary (HTML)", lambda: summary(current, ranking, link), "pain-summary.html",
          "text/html", "download-summary"),
     )  # fmt: skip
     for label, data, name, mime, key in downloads:
@@ -422,8 +426,15 @@ def show_downloads(current: Drawing, ranking: Ranking) -> None:
         )
 
 
-def summary(current: Drawing, ranking: Ranking) -> str:
-    """The one-page summary of :mod:`referral.report` for this drawing, dated now."""
+def drawing_link(current: Drawing) -> str:
+    """The link that opens ``current`` on this page (absolute once the browser has told
+    Streamlit the page's address)."""
+    return sharing.current_link({} if current.is_empty else {LINK: current.to_text()})
+
+
+def summary(current: Drawing, ranking: Ranking, link: str | None = None) -> str:
+    """The one-page summary of :mod:`referral.report` for this drawing, dated now, with the
+    drawing's ``link``."""
     atlas = cache.atlas()
     top = list(results.ranked(ranking, report.TOP)["level"])
     return report.summary_html(
@@ -434,6 +445,7 @@ def summary(current: Drawing, ranking: Ranking) -> str:
         citations=atlas.citations(results.source_ids(atlas, top)),
         disclaimer=cache.text("disclaimer").strip(),
         created=dt.datetime.now().astimezone(),
+        link=link,
     )
 
 
