@@ -135,3 +135,66 @@ def _shots() -> Path:
     folder = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+#: The warning that says the drawing is unchanged: its box, and whether it is in the window.
+UNCHANGED_ALERT = """() => {
+    const alerts = [...document.querySelectorAll('[data-testid="stAlertContainer"]')]
+        .filter(a => a.innerText.includes('drawing is unchanged'));
+    return alerts.map(a => { const r = a.getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, text: a.innerText}; });
+}"""
+
+
+def _open_ways_in(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function(READY, arg="tap", timeout=60_000)
+    settle(page)
+    page.get_by_text("Open a drawing or paste codes").click()
+    page.locator(".st-key-codes input").wait_for(timeout=15_000)
+
+
+def _below(page: Any, field: Any, timeout: float = 15_000) -> dict:
+    """The one "drawing is unchanged" warning, once shown: in the window, and starting
+    within 120 px below ``field``."""
+    page.wait_for_function(f"() => ({UNCHANGED_ALERT})().length > 0", timeout=timeout)
+    settle(page)
+    alerts = page.evaluate(UNCHANGED_ALERT)
+    assert len(alerts) == 1, alerts
+    alert, box = alerts[0], field.bounding_box()
+    assert alert["top"] >= 0 and alert["bottom"] <= page.viewport_size["height"], alert
+    assert box["y"] + box["height"] <= alert["top"] <= box["y"] + box["height"] + 120
+    return alert
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
+def test_file_and_code_errors_show_next_to_their_field_in_plain_words(browser, app_url, size):
+    """A picture given as a drawing file, then unknown codes: each time one warning, just
+    below the uploader or the codes field and in sight, in the page's words."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        _open_ways_in(page, f"{app_url}/?drawing={DRAWING}")
+        uploader = page.locator('[data-testid="stFileUploader"]')
+        uploader.scroll_into_view_if_needed()
+        uploader.locator("input[type=file]").set_input_files(
+            {"name": "scan.json", "mimeType": "application/json", "buffer": b"\x89PNG\x8f\x00"}
+        )
+        dropzone = uploader.locator('[data-testid="stFileChip"]')
+        dropzone.wait_for(timeout=15_000)
+        alert = _below(page, uploader)
+        assert "not text" in alert["text"] and "codec" not in alert["text"]
+        page.screenshot(path=str(_shots() / f"painmap-upload-error-{width}.png"))
+
+        codes = page.locator(".st-key-codes input")
+        codes.fill("218, 999")
+        page.locator(".st-key-use-codes").get_by_role("button").click()
+        page.wait_for_function(
+            f"() => ({UNCHANGED_ALERT})().some(a => a.text.includes('CHOIR Body Map'))",
+            timeout=15_000,
+        )
+        alert = _below(page, page.locator(".st-key-use-codes"))
+        assert "Not on the map: 999" in page.locator(".st-key-codes-problem").inner_text()
+    finally:
+        context.close()

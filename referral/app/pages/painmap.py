@@ -21,7 +21,7 @@ import shapely
 import streamlit as st
 
 from referral import figures, report, schema
-from referral.app import cache, links, plot, results, sharing
+from referral.app import cache, links, plot, results, sharing, ways_in
 from referral.drawing import Drawing, DrawingError
 from referral.matching import Ranking, rank_levels
 from referral.regions import Regions
@@ -29,8 +29,6 @@ from referral.selection import TOOLS, History, Tool, edit, read_drawing_text
 
 #: Height of each view (px): the four views and the toolbar fit a 1440 x 900 screen.
 CHART_HEIGHT = 520
-#: Largest drawing file accepted (bytes); an export of the largest drawing is far smaller.
-MAX_UPLOAD_BYTES = 1_000_000
 #: Characters of a file's or a code's own text quoted back in a message.
 QUOTED_CHARS = 120
 NOT_RATED = "not rated"
@@ -41,6 +39,9 @@ CHART_CONFIG = {
 }
 
 HISTORY, LINK_SEEN, NOTICES, FIGURES = "pm-history", "pm-link", "pm-notices", "pm-figures"
+#: The problem with the last file or codes given, shown next to the uploader or the codes
+#: field: ``(place, Problem)`` with place ``"upload"`` or ``"codes"``; one at a time.
+WAYS_IN_PROBLEM = "pm-ways-in-problem"
 #: Generation of the widgets that mirror the drawing (regions list, intensity): bumped when
 #: the drawing changes any other way, so those widgets are created afresh with the new
 #: value. Setting their state instead races with the browser, which may send the widget's
@@ -80,6 +81,7 @@ def replace_history(new: History, *, mirrored: bool = False) -> None:
         st.session_state[GENERATION] = generation() + 1
     st.session_state[HISTORY] = new
     st.session_state[NOTICES] = []
+    st.session_state.pop(WAYS_IN_PROBLEM, None)
 
 
 def generation() -> int:
@@ -91,7 +93,9 @@ def notify(message: str, quoted: Sequence[str] = ()) -> None:
     """Keep a warning to show until the next edit: the page's words as Markdown, then
     ``quoted`` (text from a link, file or code) as plain text only."""
     shown = [links.shorten(q, QUOTED_CHARS) for q in quoted]
-    st.session_state.setdefault(NOTICES, []).append((message, shown))
+    notices = st.session_state.setdefault(NOTICES, [])
+    if (message, shown) not in notices:  # the same warning twice is shown once
+        notices.append((message, shown))
 
 
 # -- callbacks (run before the script, in the order the user acted) ------------------------
@@ -140,39 +144,31 @@ def on_clear() -> None:
 
 
 def on_upload() -> None:
-    """Replace the drawing by an uploaded GeoJSON export; on any problem keep it and say why."""
+    """Replace the drawing by an uploaded GeoJSON export; on any problem keep it and say
+    why, next to the uploader."""
     upload = st.session_state.get("upload")
-    if upload is None:
+    if upload is None:  # the file was removed: so is what was said about it
+        if st.session_state.get(WAYS_IN_PROBLEM, ("",))[0] == "upload":
+            del st.session_state[WAYS_IN_PROBLEM]
         return
-    name = links.shorten(upload.name, 60)
-    try:
-        raw = upload.getvalue()
-        if len(raw) > MAX_UPLOAD_BYTES:
-            raise DrawingError(f"the file is {len(raw):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}")
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DrawingError(f"not a JSON text ({exc})") from None
-        new = Drawing.from_geojson(data, cache.regions())
-    except DrawingError as exc:
-        notify(
-            "That file could not be read as a drawing; the drawing is unchanged.", [name, str(exc)]
-        )
-        return
-    commit(new)
+    result = ways_in.read_upload(upload.name, upload.getvalue(), cache.regions())
+    if isinstance(result, ways_in.Problem):
+        st.session_state[WAYS_IN_PROBLEM] = ("upload", result)
+    else:
+        commit(result)
 
 
 def on_codes() -> None:
-    """Replace the drawing by pasted CHOIR or REDCap codes; on a bad code keep it and say why."""
+    """Replace the drawing by pasted CHOIR or REDCap codes; on a bad code keep it and say
+    why, next to the codes field."""
     text = st.session_state.get("codes") or ""
     if not text.strip():
         return
-    try:
-        new = Drawing.from_codes(text, cache.regions())
-    except DrawingError as exc:
-        notify("Those codes could not be read; the drawing is unchanged.", [text, str(exc)])
-        return
-    commit(new)
+    result = ways_in.read_codes(text, cache.regions())
+    if isinstance(result, ways_in.Problem):
+        st.session_state[WAYS_IN_PROBLEM] = ("codes", result)
+    else:
+        commit(result)
 
 
 # -- the link ------------------------------------------------------------------------------
@@ -215,6 +211,19 @@ def show_notices() -> None:
         st.warning(message, icon="⚠️")
         for line in quoted:
             st.text(line)
+
+
+def show_ways_in_problem(place: str) -> None:
+    """What was wrong with the file or codes just given, if it was given at ``place``
+    (``"upload"`` or ``"codes"``): the page's words, then the user's text as plain text."""
+    given = st.session_state.get(WAYS_IN_PROBLEM)
+    if not given or given[0] != place:
+        return
+    problem: ways_in.Problem = given[1]
+    with st.container(key=f"{place}-problem"):
+        st.warning(f"{problem.what} The drawing is unchanged. {problem.todo}", icon="⚠️")
+        for line in problem.quoted:
+            st.text(links.shorten(line, QUOTED_CHARS))
 
 
 # -- results ------------------------------------------------------------------------------
@@ -394,9 +403,11 @@ def show_ways_in() -> None:
             on_change=on_upload,
             max_upload_size=1,
         )
+        show_ways_in_problem("upload")
         with st.form("codes-form", border=False):
             st.text_input("CHOIR or REDCap codes", key="codes", placeholder="218, 223 or b18, b23")
             st.form_submit_button("Use these codes", on_click=on_codes, key="use-codes")
+        show_ways_in_problem("codes")
 
 
 def show_downloads(current: Drawing, ranking: Ranking) -> None:
