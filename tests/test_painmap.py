@@ -449,6 +449,22 @@ def test_bad_codes_leave_the_drawing_and_say_why_in_plain_words(codes, said, quo
 # --- keep and share -----------------------------------------------------------------------
 
 
+def copy_links(at: AppTest) -> list[str]:
+    """The links the page's "Copy link" buttons hold."""
+    return [
+        json.loads(e.proto.json)["link"]
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "referral_copy_link"
+    ]
+
+
+def test_copy_link_holds_the_drawings_link_once_something_is_drawn():
+    assert copy_links(opened(ok(run()), "keep")) == []  # nothing to share yet
+    drawn = opened(mark_classic(run()), "keep")
+    # AppTest has no browser address: the link is its query, resolved by the browser
+    assert copy_links(drawn) == [f"?drawing={CLASSIC_TEXT}"]
+
+
 def test_downloads_are_offered_once_something_is_drawn():
     at = ok(run())
     assert not at.get("download_button")  # written only while "Keep and share" is open
