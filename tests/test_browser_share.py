@@ -100,14 +100,26 @@ LOCAL_BUTTONS = {
     "Autoscale",
     "Reset axes",
 }
-PAGES = [("/", 4), ("/explore", 3), ("/quiz?seed=2", 1), ("/quiz?seed=0", 1)]
+#: Each page, its number of charts, and whether it is seen on a touch screen (a tablet).
+PAGES = [
+    ("/", 4, False),
+    ("/", 4, True),
+    ("/explore", 3, False),
+    ("/quiz?seed=2", 1, False),
+    ("/quiz?seed=0", 1, False),
+]
 
 
-@pytest.mark.parametrize(("path", "charts"), PAGES, ids=[p for p, _ in PAGES])
-def test_no_chart_toolbar_button_leaves_the_machine(browser, app_url, path, charts):
+@pytest.mark.parametrize(
+    ("path", "charts", "touch"),
+    PAGES,
+    ids=[p + (" touch" if touch else "") for p, _, touch in PAGES],
+)
+def test_no_chart_toolbar_button_leaves_the_machine(browser, app_url, path, charts, touch):
     """Hovered, each chart shows its toolbar; every button in it acts in the browser (no
     "Share chart…", no link to plotly.com)."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    size = {"width": 1024, "height": 768} if touch else {"width": 1440, "height": 900}
+    context = browser.new_context(viewport=size, has_touch=touch)
     try:
         page = context.new_page()
         page.goto(app_url + path)
