@@ -64,6 +64,35 @@ def open_map(page: Any, url: str) -> None:
     settle(page)
 
 
+#: From the first frame, record the back view's top (px) whenever it takes taps.
+RECORD_TOPS = """window.__tops = [];
+const record = () => {
+    const gd = document.querySelector('.st-key-map-posterior .js-plotly-plot');
+    const L = gd && gd._fullLayout;
+    if (L && L.dragmode === false && L.clickmode === 'event') {
+        window.__tops.push(Math.round(gd.getBoundingClientRect().top));
+    }
+    requestAnimationFrame(record);
+};
+requestAnimationFrame(record);"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
+def test_the_views_stay_put_once_they_take_taps(browser, app_url, size):
+    """From the first frame the views take taps, they do not move (the toolbar's late label
+    once moved them 20 px down: a quick first tap landed on the region above)."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.add_init_script(RECORD_TOPS)
+        open_map(page, app_url)
+        page.wait_for_function("() => window.__tops.length > 0")
+        tops = page.evaluate("() => window.__tops")
+        assert len(set(tops)) == 1, sorted(set(tops))
+    finally:
+        context.close()
+
+
 def expected_levels(regions: list[str], n: int = 3) -> list[str]:
     """The top ``n`` levels the core ranks for a drawing of ``regions``."""
     drawing = Drawing.from_regions(regions, load_regions())

@@ -38,6 +38,9 @@ CHART_CONFIG = {
     "modeBarButtonsToRemove": ["zoom2d", "pan2d", "select2d", "autoScale2d", "resetScale2d"],
 }
 
+#: The tool switch's label is drawn a moment after the switch: its room is kept from the
+#: start, so that the views below do not move down 20 px under a finger about to tap.
+TOOLBAR_STYLE = "<style>.st-key-tool { min-height: 3.75rem; }</style>"
 HISTORY, LINK_SEEN, NOTICES, FIGURES = "pm-history", "pm-link", "pm-notices", "pm-figures"
 #: The problem with the last file or codes given, shown next to the uploader or the codes
 #: field: ``(place, Problem)`` with place ``"upload"`` or ``"codes"``; one at a time.
@@ -300,6 +303,7 @@ def chart_figure(
 
 def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
     """The toolbar and the four views, each in a container keyed ``map-<view>``."""
+    st.html(TOOLBAR_STYLE)
     bar = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     tool: Tool = bar.segmented_control(
         "Tool",
