@@ -269,7 +269,8 @@ function watchReleases() {
       pressed.delete(event.pointerId);
       if (!press) return;
       const [gd, x, y] = press;
-      if (!gd.isConnected || !gd._fullLayout || gd._fullLayout.dragmode !== false) return;
+      if (!gd.isConnected || !gd.__referral || !gd.__referral.events) return; // no taps wanted
+      if (!gd._fullLayout || gd._fullLayout.dragmode !== false) return;
       if (Math.hypot(event.clientX - x, event.clientY - y) > TAP_SLOP) return;
       const points = pick(gd, event.clientX, event.clientY);
       if (points.length) report(gd, tapEvent(points));
