@@ -52,14 +52,6 @@ def test_a_base_trace_key_the_figure_lacks_is_removed():
     assert unpatch(patch, base) == figure
 
 
-def test_the_bundle_the_charts_load_is_served_from_static():
-    bundle = plot.STATIC_DIR / plot.BUNDLE
-    head = bundle.read_text(encoding="utf-8")[:200]
-    assert "plotly.js (basic - minified) v4.1.1" in head
-    assert (plot.STATIC_DIR / "plotly-LICENSE.txt").read_text().startswith("MIT License")
-    assert "BUNDLE" not in plot.SCRIPT  # the script loads what plot.py names, nothing else
-
-
 def _log(*seqs: int) -> list[dict]:
     return [{"seq": n, "selection": {"points": [{"customdata": f"r{n}"}]}} for n in seqs]
 
@@ -101,3 +93,11 @@ def test_no_chart_config_can_send_the_chart_away(config):
     for key, value in config.items():  # the page's other wishes are kept
         if key not in plot.BASE_CONFIG and key != "modeBarButtons":
             assert all(v in out[key] for v in value)
+
+
+def test_the_bundle_the_charts_load_is_served_from_static():
+    bundle = plot.STATIC_DIR / plot.BUNDLE
+    head = bundle.read_text(encoding="utf-8")[:200]
+    assert "plotly.js (basic - minified) v4.1.1" in head
+    assert (plot.STATIC_DIR / "plotly-LICENSE.txt").read_text().startswith("MIT License")
+    assert "BUNDLE" not in plot.SCRIPT  # the script loads what plot.py names, nothing else

@@ -7,7 +7,51 @@ const COPIED = "Link copied. Paste it into a note or a message: it opens this dr
 const BY_HAND = "This browser did not let the page copy. The link is selected below: copy it " +
   "with Ctrl+C (⌘C on a Mac), or press and hold it on a tablet.";
 
+/** The button's look (near Streamlit's secondary buttons), added to the page once. */
+const STYLE = `
+.referral-copy-link button {
+  font: inherit;
+  color: inherit;
+  background: transparent;
+  min-height: 2.5rem;
+  padding: 0.25rem 0.75rem;
+  border: 1px solid rgba(49, 51, 63, 0.2);
+  border-radius: 0.5rem;
+  cursor: pointer;
+}
+.referral-copy-link button:hover {
+  border-color: currentColor;
+}
+.referral-copy-link button:focus-visible {
+  outline: 2px solid #1c6fd1;
+  outline-offset: 2px;
+}
+.referral-copy-link p {
+  margin: 0.25rem 0 0;
+  font-size: 0.875rem;
+}
+.referral-copy-link p:empty {
+  display: none;
+}
+.referral-copy-link input {
+  box-sizing: border-box;
+  width: 100%;
+  margin-top: 0.25rem;
+  padding: 0.4rem 0.5rem;
+  font: inherit;
+  font-size: 0.875rem;
+  border: 1px solid rgba(49, 51, 63, 0.4);
+  border-radius: 0.25rem;
+}
+`;
+
 function build(parentElement) {
+  if (!document.getElementById("referral-copy-link-style")) {
+    const style = document.createElement("style");
+    style.id = "referral-copy-link-style";
+    style.textContent = STYLE;
+    document.head.appendChild(style);
+  }
   const root = document.createElement("div");
   root.className = "referral-copy-link";
   const button = document.createElement("button");

@@ -57,20 +57,6 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 #: layout from the first paint (a style-only ``st.html`` takes no room and applies at once).
 STYLE = "<style>.st-key-plot-bases, .st-key-plot-ladder { display: none; }</style>"
 
-#: Config every chart gets, over the page's own: nothing on a chart can send it away
-#: (plotly.js 4 offers "Share chart…" toward Plotly Cloud by default; its logo links to
-#: plotly.com), and two quick taps are two taps, not a double click that resets the axes.
-BASE_CONFIG: dict[str, Any] = {
-    "displaylogo": False,
-    "showSendToCloud": False,
-    "plotlyServerURL": "",
-    "doubleClick": False,
-}
-#: Toolbar buttons that leave the machine, removed from every chart whatever the page asks.
-LEAVING_BUTTONS = ("sendChartToCloud",)
-#: Session key: for each chart key, the number of the last event applied from its log.
-APPLIED = "plot-applied"
-
 _mount = st.components.v2.component("referral_plot", js=SCRIPT, isolate_styles=False)
 
 
@@ -119,6 +105,21 @@ def plot(
     else:
         data["ack"] = _applied().get(key, 0)
         _mount(key=key, data=data, height=height, on_log_change=on_select)
+
+
+#: Config every chart gets, over the page's own: nothing on a chart can send it away
+#: (plotly.js 4 offers "Share chart…" toward Plotly Cloud by default; its logo links to
+#: plotly.com), and two quick taps are two taps, not a double click that resets the axes.
+BASE_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "plotlyServerURL": "",
+    "doubleClick": False,
+}
+#: Toolbar buttons that leave the machine, removed from every chart whatever the page asks.
+LEAVING_BUTTONS = ("sendChartToCloud",)
+#: Session key: for each chart key, the number of the last event applied from its log.
+APPLIED = "plot-applied"
 
 
 def chart_config(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -64,7 +64,6 @@ _HERE = Path(__file__).parent
 _copy = st.components.v2.component(
     "referral_copy_link",
     js=(_HERE / "copy_link.js").read_text(encoding="utf-8"),
-    css=(_HERE / "copy_link.css").read_text(encoding="utf-8"),
     isolate_styles=False,
 )
 
