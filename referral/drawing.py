@@ -107,6 +107,17 @@ class UnknownRegionError(DrawingError):
         super().__init__(f"unknown region {_short(rid)!r}{hint}")
 
 
+class CodeError(DrawingError):
+    """Pasted codes that cannot be read; ``kind`` says why and ``token`` is the code at fault
+    (as pasted): ``"too-long"`` (the whole text; ``token`` empty), ``"not-a-code"``,
+    ``"unknown-choir"`` or ``"unknown-redcap"``."""
+
+    def __init__(self, message: str, kind: str, token: str = ""):
+        self.kind = kind
+        self.token = token
+        super().__init__(message)
+
+
 def _short(text: str, limit: int = 40) -> str:
     """``text`` cut to ``limit`` characters (with an ellipsis), for messages."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -373,7 +384,7 @@ def parse_codes(text: str) -> list[int]:
     if not isinstance(text, str):
         raise DrawingError("codes must be text")
     if len(text) > MAX_CODES_CHARS:
-        raise DrawingError(f"the codes are longer than {MAX_CODES_CHARS} characters")
+        raise CodeError(f"the codes are longer than {MAX_CODES_CHARS} characters", "too-long")
     redcap = redcap_codes()
     codes: list[int] = []
     for token in _CODE_SPLIT.split(text.strip()):
@@ -384,11 +395,16 @@ def parse_codes(text: str) -> list[int]:
             codes.append(int(token))
         elif _REDCAP_KEY.fullmatch(key):
             if key not in redcap:
-                raise DrawingError(f"unknown REDCap body map key {_short(token)!r}")
+                raise CodeError(
+                    f"unknown REDCap body map key {_short(token)!r}", "unknown-redcap", token
+                )
             codes.append(redcap[key])
         else:
-            raise DrawingError(
-                f"{_short(token)!r} is not a CHOIR code (such as 218) or a REDCap key (such as b18)"
+            raise CodeError(
+                f"{_short(token)!r} is not a CHOIR code (such as 218) or a REDCap key "
+                "(such as b18)",
+                "not-a-code",
+                token,
             )
     return codes
 
@@ -434,12 +450,14 @@ class Drawing:
             if not text:
                 continue
             if not _CHOIR_CODE.fullmatch(text):
-                raise DrawingError(f"CHOIR code {_short(text)!r} is not a number")
+                raise CodeError(f"CHOIR code {_short(text)!r} is not a number", "not-a-code", text)
             try:
                 ids.update(regions.from_choir(int(text)))
             except KeyError:
-                raise DrawingError(
-                    f"unknown CHOIR code {text} (codes are 101-136 front, 201-238 back)"
+                raise CodeError(
+                    f"unknown CHOIR code {text} (codes are 101-136 front, 201-238 back)",
+                    "unknown-choir",
+                    text,
                 ) from None
         return cls(regions=frozenset(ids))
 
@@ -896,7 +914,7 @@ def _read_feature(
         try:
             _check_region(rid, regions)
         except UnknownRegionError as exc:
-            raise DrawingError(f"{where}: {exc}") from None
+            raise DrawingError(f"{where}: {exc}") from exc  # the cause names the region
         if "intensity" in props:
             value = props["intensity"]
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:

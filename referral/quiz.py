@@ -64,6 +64,8 @@ SHAPE_COLOURS: Mapping[str, str] = {"A": figures.PALETTE["blue"], "B": figures.P
 #: Distance of a shape's letter from the shape's outer edge (units).
 LABEL_GAP = 8.0
 MAX_SEED = 999_999
+#: Most draws for a question not asked before in the round.
+MAX_DRAWS = 50
 _TOKEN = re.compile(r"^(\d|[a-z0-9-]+(_[a-z0-9-]+)*)$")
 
 
@@ -208,11 +210,20 @@ def _tap_level(
     )
 
 
-def _which_ramus(atlas: Atlas, rng: random.Random, number: int) -> Question:
-    ramus = rng.choice(schema.RAMI)
-    rows = atlas.pathways[atlas.pathways["ramus"] == ramus].sort_values(["level", "pathway"])
-    row = rows.iloc[rng.randrange(len(rows))]
-    level, pathway = str(row["level"]), str(row["pathway"])
+def _which_ramus(
+    atlas: Atlas, rng: random.Random, number: int, asked: set[tuple[str, str]]
+) -> Question:
+    """A which-ramus question on a (level, pathway) not in ``asked`` (then added to it):
+    drawn again while it was asked (the same draws as before for a round without repeats;
+    after ``MAX_DRAWS`` draws the last is kept)."""
+    for _ in range(MAX_DRAWS):
+        ramus = rng.choice(schema.RAMI)
+        rows = atlas.pathways[atlas.pathways["ramus"] == ramus].sort_values(["level", "pathway"])
+        row = rows.iloc[rng.randrange(len(rows))]
+        level, pathway = str(row["level"]), str(row["pathway"])
+        if (level, pathway) not in asked:
+            break
+    asked.add((level, pathway))
     view = best_view(atlas, level, pathway)
     return Question(
         number=number,
@@ -303,13 +314,14 @@ def make_round(atlas: Atlas, derm: Dermatomes, regions: Regions, seed: int) -> t
     rng.shuffle(kinds)
     questions = []
     used: set[str] = set()
+    asked: set[tuple[str, str]] = set()
     for number, kind in enumerate(kinds, start=1):
         if kind == "which-level":
             questions.append(_which_level(atlas, rng, number, used))
         elif kind == "tap-level":
             questions.append(_tap_level(atlas, regions, rng, number, used))
         elif kind == "which-ramus":
-            questions.append(_which_ramus(atlas, rng, number))
+            questions.append(_which_ramus(atlas, rng, number, asked))
         else:
             questions.append(_dermatome_or_ramus(atlas, derm, rng, number, used))
     return tuple(questions)

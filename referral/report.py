@@ -199,12 +199,14 @@ def summary_html(
     disclaimer: str,
     created: dt.datetime,
     top: int = TOP,
+    link: str | None = None,
 ) -> str:
     """One printable page: the drawing, the top ``top`` levels with reasons, the flags, the
     sources (``citations``, already formatted), the disclaimer and ``created`` (the date).
 
     The drawing's text form (:meth:`Drawing.to_text`) is printed at the foot, so the page
-    can be turned back into the drawing.
+    can be turned back into the drawing, and ``link`` (the app's link that opens the
+    drawing) in full, when given: a hyperlink if it is a web address.
     """
     levels = [] if drawing.is_empty else list(ranking.table["level"].head(top))
     if levels:
@@ -238,9 +240,26 @@ def summary_html(
 <ol class="sources">{sources}</ol>
 <p class="code">Drawing code (paste after <code>?drawing=</code> in the app's address):
 {_e(drawing.to_text())}</p>
+{_link(link)}
 </body>
 </html>
 """
+
+
+def _link(link: str | None) -> str:
+    """The paragraph giving the drawing's full link (nothing without one).
+
+    >>> _link("http://h/?d=2&x=<b>").split(": ", 1)[1]
+    '<a href="http://h/?d=2&amp;x=&lt;b&gt;">http://h/?d=2&amp;x=&lt;b&gt;</a></p>'
+    >>> _link("javascript:alert(1)")
+    '<p class="code">Link to this drawing: javascript:alert(1)</p>'
+    """
+    if not link:
+        return ""
+    shown = _e(link)
+    if link.startswith(("http://", "https://")):
+        shown = f'<a href="{_e(link)}">{shown}</a>'
+    return f'<p class="code">Link to this drawing: {shown}</p>'
 
 
 __all__ = ["PICTURE_HEIGHT", "TOP", "TOP3_ACCURACY", "drawing_svg", "summary_html"]

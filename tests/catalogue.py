@@ -122,29 +122,25 @@ def unpatch(patch: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
 
 def chart_figures(at: Any) -> list[dict[str, Any]]:
     """The figure of every chart (``referral.app.plot``) on an AppTest page, in page order."""
-    return [chart_figure(e, at) for e in at.get("bidi_component") if "patch" in _data(e)]
+    return [chart_figure(e, at) for e in _plots(at) if "patch" in _data(e)]
 
 
 def chart_figure(element: Any, at: Any) -> dict[str, Any]:
     """The figure a chart element of ``at``'s page shows (its patch on its base)."""
-    (bases,) = [_data(e)["bases"] for e in at.get("bidi_component") if "bases" in _data(e)]
+    (bases,) = [_data(e)["bases"] for e in _plots(at) if "bases" in _data(e)]
     data = _data(element)
     return unpatch(data["patch"], bases[data["base"]])
 
 
 def charts_by_key(at: Any) -> dict[str, dict[str, Any]]:
     """The figure of every chart on an AppTest page, by the chart's key."""
-    return {
-        _data(e)["key"]: chart_figure(e, at)
-        for e in at.get("bidi_component")
-        if "patch" in _data(e)
-    }
+    return {_data(e)["key"]: chart_figure(e, at) for e in _plots(at) if "patch" in _data(e)}
 
 
 def ladder_figures(at: Any) -> dict[str, dict[str, dict[str, Any]]]:
     """What the page's ladder element (``plot.ladder``) holds: each level's figure by chart
     key, as the browser would draw it before the rerun."""
-    elements = [_data(e) for e in at.get("bidi_component")]
+    elements = [_data(e) for e in _plots(at)]
     (bases,) = [data["bases"] for data in elements if "bases" in data]
     (ladder,) = [data["ladder"] for data in elements if "ladder" in data]
     charts = ladder["charts"]
@@ -155,6 +151,11 @@ def ladder_figures(at: Any) -> dict[str, dict[str, dict[str, Any]]]:
         }
         for level, by_view in ladder["levels"].items()
     }
+
+
+def _plots(at: Any) -> list[Any]:
+    """The page's elements of the chart component (not its other components)."""
+    return [e for e in at.get("bidi_component") if e.proto.component_name == "referral_plot"]
 
 
 def _data(element: Any) -> dict[str, Any]:

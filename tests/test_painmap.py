@@ -383,31 +383,57 @@ def test_uploading_an_exported_drawing_replaces_the_current_one():
     assert not at.warning
 
 
+#: Words of a reader's own messages that the page must not show (developer text).
+DEVELOPER_WORDS = ("codec", "Expecting", "FeatureCollection", "feature 1", "r_<ids>", "UTF-8")
+
+
+def ways_in_texts(at: AppTest) -> str:
+    """Every text the page shows, warnings and plain text alike."""
+    return "\n".join([markdown_texts(at), *plain_texts(at)])
+
+
 @pytest.mark.parametrize(
-    ("content", "reason"),
+    ("content", "said", "quoted"),
     [
-        (b"\xff\xfe not text", "JSON"),
-        (b"{not json", "JSON"),
-        (b'{"type": "Feature"}', "FeatureCollection"),
+        (b"\xff\xfe not text", "it is not text", []),
+        (b"{not json", "its text is not GeoJSON", []),
+        (b"9" * 5000, "its text is not GeoJSON", []),  # a number too long for Python's int
+        (b'{"type": "Feature"}', "not a drawing this app can open", []),
         (
             b'{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": null,'
             b' "properties": {"kind": "region", "region": "left-elbo"}}]}',
-            "left-elbow",
+            "names a body region this app does not know",
+            ["Unknown region: left-elbo"],
         ),
     ],
-    ids=["binary", "broken-json", "not-a-collection", "unknown-region"],
+    ids=["binary", "broken-json", "long-number", "not-a-collection", "unknown-region"],
 )
-def test_a_bad_file_leaves_the_drawing_and_says_why(content, reason):
+def test_a_bad_file_leaves_the_drawing_and_says_why_in_plain_words(content, said, quoted):
     at = ok(run(drawing=CLASSIC_TEXT))
     name = "**bold** <i>name</i>.geojson"
     upload(at, name, content)
     assert marked(at).value == CLASSIC
     assert link(at) == CLASSIC_TEXT
-    assert len(at.warning) == 1 and "drawing is unchanged" in at.warning[0].value
-    quoted = plain_texts(at)
-    assert name in quoted
-    assert any(reason in line for line in quoted)
+    assert len(at.warning) == 1
+    warning = at.warning[0].value
+    assert said in warning and "drawing is unchanged" in warning and "Keep and share" in warning
+    assert plain_texts(at) == [f"File: {name}", *quoted]  # the user's text, as plain text
     assert "<i>name</i>" not in markdown_texts(at)
+    assert not [w for w in DEVELOPER_WORDS if w in warning]
+
+
+def test_one_problem_at_a_time_the_latest():
+    """A second bad file, then bad codes: one warning each time, about the latest input."""
+    at = ok(run(drawing=CLASSIC_TEXT))
+    upload(at, "a.geojson", b"{not json")
+    upload(at, "b.json", b"\x89PNG\x8f")
+    assert len(at.warning) == 1 and "not text" in at.warning[0].value
+    assert plain_texts(at) == ["File: b.json"]
+    paste(at, "218, 999")
+    assert len(at.warning) == 1 and "CHOIR Body Map" in at.warning[0].value
+    assert plain_texts(at) == ["Not on the map: 999"]
+    paste(at, "218, 223")  # good codes: nothing more to say
+    assert not at.warning and not plain_texts(at)
 
 
 def paste(at: AppTest, codes: str) -> AppTest:
@@ -426,17 +452,48 @@ def test_pasted_codes_replace_the_drawing(codes):
     assert ranked(at)
 
 
-@pytest.mark.parametrize("codes", ["218, 999", "b18, zz", "218; [x](javascript:alert(1))"])
-def test_bad_codes_leave_the_drawing_and_say_why(codes):
+@pytest.mark.parametrize(
+    ("codes", "said", "quoted"),
+    [
+        ("218, 999", "not on the CHOIR Body Map", ["Not on the map: 999"]),
+        ("b18, b99", "not on the body map", ["Not on the map: b99"]),
+        ("b18, zz", "neither a CHOIR Body Map code nor a REDCap key", ["Not a code: zz"]),
+        (
+            "218; [x](javascript:alert(1))",
+            "neither a CHOIR Body Map code nor a REDCap key",
+            ["Not a code: [x](javascript:alert(1))"],
+        ),
+        ("2~r_left-groin~k_1", "a drawing's link or code", []),
+    ],
+)
+def test_bad_codes_leave_the_drawing_and_say_why_in_plain_words(codes, said, quoted):
     at = paste(ok(run(drawing=CLASSIC_TEXT)), codes)
     assert marked(at).value == CLASSIC
     assert link(at) == CLASSIC_TEXT
-    assert len(at.warning) == 1 and "codes could not be read" in at.warning[0].value
-    assert codes in plain_texts(at)
+    assert len(at.warning) == 1 and said in at.warning[0].value
+    assert "drawing is unchanged" in at.warning[0].value
+    assert plain_texts(at) == quoted
     assert "javascript" not in markdown_texts(at)
+    assert not [w for w in DEVELOPER_WORDS if w in at.warning[0].value]
 
 
 # --- keep and share -----------------------------------------------------------------------
+
+
+def copy_links(at: AppTest) -> list[str]:
+    """The links the page's "Copy link" buttons hold."""
+    return [
+        json.loads(e.proto.json)["link"]
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "referral_copy_link"
+    ]
+
+
+def test_copy_link_holds_the_drawings_link_once_something_is_drawn():
+    assert copy_links(opened(ok(run()), "keep")) == []  # nothing to share yet
+    drawn = opened(mark_classic(run()), "keep")
+    # AppTest has no browser address: the link is its query, resolved by the browser
+    assert copy_links(drawn) == [f"?drawing={CLASSIC_TEXT}"]
 
 
 def test_downloads_are_offered_once_something_is_drawn():

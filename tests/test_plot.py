@@ -52,6 +52,49 @@ def test_a_base_trace_key_the_figure_lacks_is_removed():
     assert unpatch(patch, base) == figure
 
 
+def _log(*seqs: int) -> list[dict]:
+    return [{"seq": n, "selection": {"points": [{"customdata": f"r{n}"}]}} for n in seqs]
+
+
+def test_each_logged_event_is_applied_once_in_order():
+    """Whatever logs the browser sends (a newer one replacing an older one when Streamlit
+    merges pending reruns, one repeated, one out of order), each number is applied once."""
+    applied, seen = 0, []
+    for log in (_log(1), _log(1, 2, 3), _log(1, 2, 3), _log(3, 4), _log(5, 4), _log()):
+        events, applied = plot.unapplied(log, applied)
+        seen += [e["selection"]["points"][0]["customdata"] for e in events]
+    assert seen == ["r1", "r2", "r3", "r4", "r5"]
+    assert applied == 5
+
+
+@pytest.mark.parametrize(
+    "log", [None, "1", 3, [None, "x", {"seq": "2"}, {"seq": True}, {"selection": {}}]]
+)
+def test_a_malformed_log_applies_nothing(log):
+    assert plot.unapplied(log, 7) == ([], 7)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"displaylogo": True, "showSendToCloud": True, "plotlyServerURL": "https://x.example"},
+        {"modeBarButtonsToRemove": ["zoom2d"]},
+        {"modeBarButtons": [["toImage", "sendChartToCloud"], ["lasso2d"]]},
+    ],
+)
+def test_no_chart_config_can_send_the_chart_away(config):
+    out = plot.chart_config(config)
+    assert out["showSendToCloud"] is False and out["displaylogo"] is False
+    assert out["plotlyServerURL"] == ""
+    assert "sendChartToCloud" in out["modeBarButtonsToRemove"]
+    assert all("sendChartToCloud" not in group for group in out.get("modeBarButtons", []))
+    assert out["doubleClick"] is False  # a quick second tap is a tap
+    for key, value in config.items():  # the page's other wishes are kept
+        if key not in plot.BASE_CONFIG and key != "modeBarButtons":
+            assert all(v in out[key] for v in value)
+
+
 def test_the_bundle_the_charts_load_is_served_from_static():
     bundle = plot.STATIC_DIR / plot.BUNDLE
     head = bundle.read_text(encoding="utf-8")[:200]

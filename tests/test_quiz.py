@@ -10,6 +10,7 @@ from catalogue import chart_figures
 from streamlit.testing.v1 import AppTest
 
 from referral import quiz, schema
+from referral.app import results
 from referral.app.harness import ROOT
 from referral.atlas import load_atlas
 from referral.dermatomes import load_dermatomes
@@ -76,6 +77,13 @@ def test_which_level_distractors_are_far_and_different(atlas, rounds):
 def test_levels_are_not_repeated_within_a_round(rounds):
     for questions in rounds.values():
         asked = [q.level for q in questions if q.kind != "which-ramus"]
+        assert len(asked) == len(set(asked))
+
+
+def test_no_question_is_asked_twice_in_a_round(rounds):
+    """Seeds 0, 2, 5 and 7 once asked one which-ramus question twice (7: questions 5 and 8)."""
+    for questions in rounds.values():
+        asked = [(q.kind, q.level, q.pathway, q.view) for q in questions]
         assert len(asked) == len(set(asked))
 
 
@@ -268,6 +276,44 @@ def test_the_last_question_leads_to_the_score(atlas, regions, rounds):
     at.button(key="new-round").click().run()
     assert at.query_params["seed"] == "3" and at.query_params["q"] == "1"
     assert "answers" not in at.query_params
+
+
+def test_the_score_reviews_every_answer(atlas, regions, rounds):
+    """After the last question, each question is listed with the answer given, whether it
+    was right, and the right answer where it was missed."""
+    questions = rounds[2]
+    tokens = [
+        first_answer(q, regions)
+        if q.kind == "tap-level"
+        else str(1 - q.options.index(q.answer))
+        if q.kind == "which-ramus"
+        else str(q.options.index(q.answer))
+        for q in questions
+    ]
+    at = run(seed="2", q=str(quiz.ROUND_SIZE + 1), answers=quiz.encode_answers(tokens))
+    assert not at.exception, [e.value for e in at.exception]
+    review = [m.value for m in keyed_block(at, "review").markdown][1:]
+    assert len(review) == quiz.ROUND_SIZE
+    for item, q, token in zip(review, questions, tokens, strict=True):
+        right = quiz.is_correct(q, token, atlas, regions)
+        assert item.startswith(f"**{q.number}\\. {'Right' if right else 'Not quite'}**")
+        if q.kind == "tap-level":
+            label = regions.region(quiz.tap_regions(token)[0]).label
+            assert f"Your answer: {results.escape_markdown(label)}" in item
+        else:
+            given = results.escape_markdown(q.options[int(token)])
+            assert f"Your answer: {given}" in item
+        assert ("Right answer:" in item) is not right
+    assert any("Not quite" in item for item in review)  # a which-ramus was answered wrong
+
+
+def test_a_bad_seed_says_what_it_shows_instead_and_quotes_the_value_as_text():
+    at = run(seed="[x](javascript:alert(1))")
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("is not a whole number" in w and "showing a new round." in w for w in warnings)
+    assert "From the link: [x](javascript:alert(1))" in [t.value for t in at.text]
+    assert at.query_params["seed"].isdigit()
 
 
 def test_answers_that_do_not_fit_warn_and_restart(rounds):

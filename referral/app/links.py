@@ -92,12 +92,15 @@ LEVEL: Parser = choice(schema.LEVELS)
 
 @dataclass(frozen=True)
 class Param:
-    """One query parameter of a page: its parser, default and a description for messages."""
+    """One query parameter of a page: its parser, default and a description for messages;
+    ``instead`` names what is shown in place of an unreadable value when the default is no
+    value to name (``""``, e.g. "a new round")."""
 
     key: str
     parse: Parser
     default: str
     expected: str
+    instead: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,9 @@ def read_link(query: Mapping[str, Sequence[str]], params: Sequence[Param]) -> Li
     >>> problem = read_link({"level": ["![x](http://h/p.png)"]}, spec).problems[0]
     >>> problem.message, problem.quoted
     ("The link's **level** is not a level C2 … S3; showing T12.", '![x](http://h/p.png)')
+    >>> seed = Param("seed", integer(0, 9), "", "a whole number 0 … 9", "a new round")
+    >>> read_link({"seed": ["x"]}, [seed]).problems[0].message
+    "The link's **seed** is not a whole number 0 … 9; showing a new round."
     """
     values: dict[str, str] = {}
     problems: list[Problem] = []
@@ -151,10 +157,12 @@ def read_link(query: Mapping[str, Sequence[str]], params: Sequence[Param]) -> Li
             )
         value = param.parse(raw)
         if value is None:
+            shown = param.instead or param.default
+            then = f"showing {shown}" if shown else "ignoring it"
             problems.append(
                 Problem(
                     param.key,
-                    f"The link's **{param.key}** is not {param.expected}; showing {param.default}.",
+                    f"The link's **{param.key}** is not {param.expected}; {then}.",
                     shorten(raw),
                 )
             )

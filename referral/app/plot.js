@@ -7,6 +7,14 @@
 // plotly.js (the basic bundle: scatter, which is all the maps use) loads once per page from
 // the app's own static folder.
 //
+// Taps and lassos travel to Streamlit as state that accumulates, never as a one-shot
+// trigger (which Streamlit drops when a newer one from the same chart is pending): each is
+// numbered and kept in the chart's log until the server acknowledges its number (``ack`` in
+// the chart's data); the server applies each number once (plot.py's new_selections). A tap
+// is read from pointer events, once per press whatever the pointer (finger, pen, mouse), not
+// from plotly's click, which a finger fires twice (the touch, then the mouse click the
+// browser synthesises) and which plotly skips for two clicks in its double-click window.
+//
 // The ladder element (plot.py's ladder) holds every level's patches for the page's charts:
 // when the selected pill of the level ladder changes, the charts draw that level at once,
 // and the rerun the change starts finds them drawn. Its step buttons and arrow keys press
@@ -124,16 +132,39 @@ function plotly(bundle) {
   return window.__referralPlotly;
 }
 
-/** A tap, in the shape of Streamlit's plotly selection event. */
-function tapEvent(event) {
-  const points = (event.points || []).map((p) => ({
-    curve_number: p.curveNumber,
-    point_index: p.pointIndex ?? p.pointNumber,
-    x: p.x,
-    y: p.y,
-    customdata: p.customdata,
-  }));
+/** A tap on ``points``, in the shape of Streamlit's plotly selection event. */
+function tapEvent(points) {
   return { points, point_indices: points.map((p) => p.point_index), box: [], lasso: [] };
+}
+
+/** The lattice point of the tap trace (``meta.role`` "tap") nearest to the page point
+ * (``clientX``, ``clientY``) within the layout's hover distance, as a one-item list of
+ * points in Streamlit's shape; none outside the plot area or when no point is that near.
+ * This is the point plotly's hover ("closest") would report there. */
+function pick(gd, clientX, clientY) {
+  const layout = gd._fullLayout;
+  if (!layout || !layout.xaxis || !layout.yaxis) return [];
+  const box = gd.getBoundingClientRect();
+  const px = clientX - box.left - layout._size.l;
+  const py = clientY - box.top - layout._size.t;
+  if (px < 0 || py < 0 || px > layout._size.w || py > layout._size.h) return [];
+  const reach = layout.hoverdistance > 0 ? layout.hoverdistance : Infinity;
+  let best = null;
+  let bestDistance = reach;
+  (gd.data || []).forEach((trace, curve) => {
+    if (!trace.meta || trace.meta.role !== "tap" || !trace.x || !trace.customdata) return;
+    for (let i = 0; i < trace.x.length; i++) {
+      const x = trace.x[i];
+      const y = trace.y[i];
+      if (x === null || y === null || x === undefined || y === undefined) continue;
+      const distance = Math.hypot(layout.xaxis.d2p(x) - px, layout.yaxis.d2p(y) - py);
+      if (distance <= bestDistance) {
+        bestDistance = distance;
+        best = { curve_number: curve, point_index: i, x, y, customdata: trace.customdata[i] };
+      }
+    }
+  });
+  return best ? [best] : [];
 }
 
 /** A lasso's path in data coordinates, in the shape of Streamlit's selection event. */
@@ -188,21 +219,89 @@ function show(Plotly, gd, baseName, base, patch) {
   return draw(Plotly, gd);
 }
 
-/** Send taps and lassos to Streamlit as the trigger ``selection`` (once per chart). */
+/** Unacknowledged taps and lassos by chart key (kept on the page, so a chart mounted again
+ * under the same key goes on numbering): ``{sequence, entries: [{seq, selection}, ...]}``. */
+const logs = (window.__referralLogs ??= new Map());
+/** Most unacknowledged entries kept for one chart (the oldest go first beyond it). */
+const LOG_LIMIT = 200;
+/** How far (px) a pointer may move between press and release for the press to be a tap. */
+const TAP_SLOP = 10;
+
+function logOf(key) {
+  if (!logs.has(key)) logs.set(key, { sequence: 0, entries: [] });
+  return logs.get(key);
+}
+
+/** The server has applied every entry of chart ``key`` up to number ``ack``: drop them, and
+ * number new ones after it (the page may be new while the server's session is not). */
+function acknowledge(key, ack) {
+  const log = logOf(key);
+  const applied = Number.isInteger(ack) ? ack : 0;
+  log.sequence = Math.max(log.sequence, applied);
+  log.entries = log.entries.filter((entry) => entry.seq > applied);
+}
+
+/** Number ``selection``, add it to the chart's log and send the log to Streamlit as state. */
+function report(gd, selection) {
+  const { key, events, setStateValue } = gd.__referral;
+  if (!events) return;
+  const log = logOf(key);
+  log.sequence += 1;
+  log.entries.push({ seq: log.sequence, selection });
+  if (log.entries.length > LOG_LIMIT) log.entries.splice(0, log.entries.length - LOG_LIMIT);
+  setStateValue("log", log.entries.slice());
+}
+
+/** Presses under way on a chart, by pointer id: ``[gd, clientX, clientY]``. */
+const pressed = (window.__referralPressed ??= new Map());
+
+/** A press on chart ``gd`` released within TAP_SLOP of where it began, with the chart in
+ * tap mode, is a tap: report the region point under it. The release is watched on the
+ * window (once per page): plotly may lay a cover over the page while the mouse is down, so
+ * the release does not reach the chart itself. */
+function watchReleases() {
+  if (window.__referralReleasesWatched) return;
+  window.__referralReleasesWatched = true;
+  window.addEventListener(
+    "pointerup",
+    (event) => {
+      const press = pressed.get(event.pointerId);
+      pressed.delete(event.pointerId);
+      if (!press) return;
+      const [gd, x, y] = press;
+      if (!gd.isConnected || !gd.__referral || !gd.__referral.events) return; // no taps wanted
+      if (!gd._fullLayout || gd._fullLayout.dragmode !== false) return;
+      if (Math.hypot(event.clientX - x, event.clientY - y) > TAP_SLOP) return;
+      const points = pick(gd, event.clientX, event.clientY);
+      if (points.length) report(gd, tapEvent(points));
+    },
+    true,
+  );
+  window.addEventListener("pointercancel", (event) => pressed.delete(event.pointerId), true);
+}
+
+/** Watch presses on chart ``gd`` for taps (once per press, whatever the pointer); from the
+ * chart's creation, so that a tap the moment it is drawn counts. */
+function watchPresses(gd) {
+  watchReleases();
+  gd.addEventListener(
+    "pointerdown",
+    (event) => {
+      const onToolbar = event.target instanceof Element && event.target.closest(".modebar");
+      if (!event.isPrimary || event.button !== 0 || onToolbar) return;
+      pressed.set(event.pointerId, [gd, event.clientX, event.clientY]);
+    },
+    true,
+  );
+}
+
+/** Report lassos (once per chart). */
 function listen(Plotly, gd) {
   if (gd.__referralListening) return;
   gd.__referralListening = true;
-  let sequence = 0;
-  const send = (selection) => {
-    const { setTriggerValue, events } = gd.__referral;
-    if (events) setTriggerValue("selection", { selection, sequence: ++sequence });
-  };
-  gd.on("plotly_click", (event) => {
-    if (gd._fullLayout.dragmode === false) send(tapEvent(event));
-  });
   gd.on("plotly_selected", (event) => {
     if (!event || !event.lassoPoints) return;
-    send(lassoEvent(event));
+    report(gd, lassoEvent(event));
     draw(Plotly, gd); // clear the drawn path and the dimming; the rerun brings the result
   });
 }
@@ -298,7 +397,7 @@ function watchLadder() {
 }
 
 export default function (component) {
-  const { parentElement, data, setTriggerValue } = component;
+  const { parentElement, data, setStateValue } = component;
   if (data.bases) {
     registerBases(data.bases);
     plotly(data.bundle).catch(() => {}); // start loading now; a chart reports a failure
@@ -316,12 +415,15 @@ export default function (component) {
     gd = document.createElement("div");
     gd.className = "referral-plot";
     parentElement.appendChild(gd);
+    watchPresses(gd);
   }
+  if (data.events) acknowledge(data.key, data.ack);
+  gd.__referral = { ...gd.__referral, key: data.key, events: data.events, setStateValue };
   let current = true;
   Promise.all([plotly(data.bundle), baseFigure(data.base)])
     .then(async ([Plotly, base]) => {
       if (!current) return;
-      gd.__referral = { ...gd.__referral, config: data.config, events: data.events, setTriggerValue };
+      gd.__referral.config = data.config;
       charts.set(data.key, gd);
       // A rerun for an earlier choice on the ladder is not drawn over the newer one.
       const chosen = ladderLevel();

@@ -23,12 +23,22 @@ behaviour (a round trip to the server) is left in place.
 
 A chart with ``on_select`` reports taps (with ``dragmode`` off) and lasso paths in the
 shape of ``st.plotly_chart``'s selection event, ``{"selection": {"points": [...],
-"lasso": [...]}}``, which :func:`selection` reads back in the callback.
+"lasso": [...]}}``. They travel as the chart's *log*, state rather than a one-shot trigger:
+Streamlit merges pending reruns, and of two triggers from one chart keeps only the newer,
+so quick taps on a busy server were lost. Each event is numbered in the browser and stays in
+the log until the chart's data acknowledges its number; :func:`new_selections` returns, in
+the callback, each event not applied before, exactly once. A tap is one press of a finger,
+pen or mouse (``plot.js`` reads pointer events, not plotly's click, which a finger fires
+twice and which plotly skips inside its double-click window).
+
+Every chart's config is the page's under :data:`BASE_CONFIG`: no chart has a toolbar button
+or link that leaves the machine (plotly.js's "Share chart…" uploads the chart to Plotly
+Cloud).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +102,7 @@ def plot(
         "key": key,
         "base": name,
         "patch": figures.patch(figure, base_figure),
-        "config": config or {},
+        "config": chart_config(config or {}),
         "events": on_select is not None,
         "bundle": f"app/static/{BUNDLE}",
         "level": level,
@@ -101,7 +111,40 @@ def plot(
     if on_select is None:
         _mount(key=key, data=data, height=height)
     else:
-        _mount(key=key, data=data, height=height, on_selection_change=on_select)
+        data["ack"] = _applied().get(key, 0)
+        _mount(key=key, data=data, height=height, on_log_change=on_select)
+
+
+#: Config every chart gets, over the page's own: nothing on a chart can send it away
+#: (plotly.js 4 offers "Share chart…" toward Plotly Cloud by default; its logo links to
+#: plotly.com), and two quick taps are two taps, not a double click that resets the axes.
+BASE_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "plotlyServerURL": "",
+    "doubleClick": False,
+}
+#: Toolbar buttons that leave the machine, removed from every chart whatever the page asks.
+LEAVING_BUTTONS = ("sendChartToCloud",)
+#: Session key: for each chart key, the number of the last event applied from its log.
+APPLIED = "plot-applied"
+
+
+def chart_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with :data:`BASE_CONFIG` over it and :data:`LEAVING_BUTTONS` removed.
+
+    >>> config = chart_config({"displaylogo": True, "modeBarButtonsToRemove": ["zoom2d"]})
+    >>> config["displaylogo"], config["showSendToCloud"], config["modeBarButtonsToRemove"]
+    (False, False, ['zoom2d', 'sendChartToCloud'])
+    """
+    out = {**config, **BASE_CONFIG}
+    removed = list(config.get("modeBarButtonsToRemove", []))
+    out["modeBarButtonsToRemove"] = removed + [b for b in LEAVING_BUTTONS if b not in removed]
+    if isinstance(config.get("modeBarButtons"), list):  # an explicit toolbar: groups of names
+        out["modeBarButtons"] = [
+            [b for b in group if b not in LEAVING_BUTTONS] for group in config["modeBarButtons"]
+        ]
+    return out
 
 
 def ladder(
@@ -136,7 +179,46 @@ def ladder(
     )
 
 
-def selection(key: str) -> Any:
-    """The last event reported by the chart ``key`` (``None`` if it reported none)."""
+def unapplied(log: Any, applied: int) -> tuple[list[dict[str, Any]], int]:
+    """The events of ``log`` numbered after ``applied``, in order, as ``{"selection": ...}``,
+    and the number of the last one (``applied`` if none is newer).
+
+    ``log`` is a chart's log as the browser sends it, ``[{"seq": n, "selection": {...}},
+    ...]``; anything malformed in it is skipped.
+
+    >>> log = [{"seq": 4, "selection": {"points": []}}, {"seq": 5, "selection": {"lasso": []}}]
+    >>> unapplied(log, 4)
+    ([{'selection': {'lasso': []}}], 5)
+    >>> unapplied(log, 5)
+    ([], 5)
+    >>> unapplied("junk", 2)
+    ([], 2)
+    """
+    entries = [
+        e
+        for e in (log if isinstance(log, Sequence) and not isinstance(log, str) else [])
+        if isinstance(e, Mapping) and type(e.get("seq")) is int and e["seq"] > applied
+    ]
+    entries.sort(key=lambda e: e["seq"])
+    events, last = [], applied
+    for entry in entries:
+        if entry["seq"] > last:  # each number once, even if the log repeats it
+            events.append({"selection": entry.get("selection")})
+            last = entry["seq"]
+    return events, last
+
+
+def _applied() -> dict[str, int]:
+    applied: dict[str, int] = st.session_state.setdefault(APPLIED, {})
+    return applied
+
+
+def new_selections(key: str) -> list[dict[str, Any]]:
+    """The events the chart ``key`` reported that were not applied before, in order, each
+    ``{"selection": ...}``: call it once in the chart's ``on_select`` callback, and apply
+    them all (they count as applied from now on)."""
     state = st.session_state.get(key)
-    return state.get("selection") if isinstance(state, dict) else None
+    log = state.get("log") if isinstance(state, Mapping) else None
+    applied = _applied()
+    events, applied[key] = unapplied(log, applied.get(key, 0))
+    return events

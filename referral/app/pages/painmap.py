@@ -21,7 +21,7 @@ import shapely
 import streamlit as st
 
 from referral import figures, report, schema
-from referral.app import cache, links, plot, results
+from referral.app import cache, links, plot, results, sharing, ways_in
 from referral.drawing import Drawing, DrawingError
 from referral.matching import Ranking, rank_levels
 from referral.regions import Regions
@@ -29,8 +29,6 @@ from referral.selection import TOOLS, History, Tool, edit, read_drawing_text
 
 #: Height of each view (px): the four views and the toolbar fit a 1440 x 900 screen.
 CHART_HEIGHT = 520
-#: Largest drawing file accepted (bytes); an export of the largest drawing is far smaller.
-MAX_UPLOAD_BYTES = 1_000_000
 #: Characters of a file's or a code's own text quoted back in a message.
 QUOTED_CHARS = 120
 NOT_RATED = "not rated"
@@ -40,7 +38,13 @@ CHART_CONFIG = {
     "modeBarButtonsToRemove": ["zoom2d", "pan2d", "select2d", "autoScale2d", "resetScale2d"],
 }
 
+#: The tool switch's label is drawn a moment after the switch: its room is kept from the
+#: start, so that the views below do not move down 20 px under a finger about to tap.
+TOOLBAR_STYLE = "<style>.st-key-tool { min-height: 3.75rem; }</style>"
 HISTORY, LINK_SEEN, NOTICES, FIGURES = "pm-history", "pm-link", "pm-notices", "pm-figures"
+#: The problem with the last file or codes given, shown next to the uploader or the codes
+#: field: ``(place, Problem)`` with place ``"upload"`` or ``"codes"``; one at a time.
+WAYS_IN_PROBLEM = "pm-ways-in-problem"
 #: Generation of the widgets that mirror the drawing (regions list, intensity): bumped when
 #: the drawing changes any other way, so those widgets are created afresh with the new
 #: value. Setting their state instead races with the browser, which may send the widget's
@@ -80,6 +84,7 @@ def replace_history(new: History, *, mirrored: bool = False) -> None:
         st.session_state[GENERATION] = generation() + 1
     st.session_state[HISTORY] = new
     st.session_state[NOTICES] = []
+    st.session_state.pop(WAYS_IN_PROBLEM, None)
 
 
 def generation() -> int:
@@ -91,20 +96,26 @@ def notify(message: str, quoted: Sequence[str] = ()) -> None:
     """Keep a warning to show until the next edit: the page's words as Markdown, then
     ``quoted`` (text from a link, file or code) as plain text only."""
     shown = [links.shorten(q, QUOTED_CHARS) for q in quoted]
-    st.session_state.setdefault(NOTICES, []).append((message, shown))
+    notices = st.session_state.setdefault(NOTICES, [])
+    if (message, shown) not in notices:  # the same warning twice is shown once
+        notices.append((message, shown))
 
 
 # -- callbacks (run before the script, in the order the user acted) ------------------------
 
 
 def on_chart(view: schema.View) -> None:
-    """Apply the selection the chart of ``view`` just reported, with the current tool."""
-    event = plot.selection(f"chart-{view}")
+    """Apply, in order and each once, the taps and lassos the chart of ``view`` reported
+    since the last ones applied (several when taps came quicker than reruns), with the
+    current tool; each is one step for Undo."""
     tool: Tool = st.session_state.get("tool") or "tap"
-    result = edit(drawing(), event, tool, view, cache.regions())
-    commit(result.drawing)
-    if result.problems:
-        notify("Part of that lasso could not be used; the rest was applied.", result.problems)
+    problems: list[str] = []
+    for event in plot.new_selections(f"chart-{view}"):
+        result = edit(drawing(), event, tool, view, cache.regions())
+        commit(result.drawing)
+        problems += result.problems
+    if problems:
+        notify("Part of that lasso could not be used; the rest was applied.", problems)
 
 
 def on_regions(key: str) -> None:
@@ -136,39 +147,31 @@ def on_clear() -> None:
 
 
 def on_upload() -> None:
-    """Replace the drawing by an uploaded GeoJSON export; on any problem keep it and say why."""
+    """Replace the drawing by an uploaded GeoJSON export; on any problem keep it and say
+    why, next to the uploader."""
     upload = st.session_state.get("upload")
-    if upload is None:
+    if upload is None:  # the file was removed: so is what was said about it
+        if st.session_state.get(WAYS_IN_PROBLEM, ("",))[0] == "upload":
+            del st.session_state[WAYS_IN_PROBLEM]
         return
-    name = links.shorten(upload.name, 60)
-    try:
-        raw = upload.getvalue()
-        if len(raw) > MAX_UPLOAD_BYTES:
-            raise DrawingError(f"the file is {len(raw):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}")
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DrawingError(f"not a JSON text ({exc})") from None
-        new = Drawing.from_geojson(data, cache.regions())
-    except DrawingError as exc:
-        notify(
-            "That file could not be read as a drawing; the drawing is unchanged.", [name, str(exc)]
-        )
-        return
-    commit(new)
+    result = ways_in.read_upload(upload.name, upload.getvalue(), cache.regions())
+    if isinstance(result, ways_in.Problem):
+        st.session_state[WAYS_IN_PROBLEM] = ("upload", result)
+    else:
+        commit(result)
 
 
 def on_codes() -> None:
-    """Replace the drawing by pasted CHOIR or REDCap codes; on a bad code keep it and say why."""
+    """Replace the drawing by pasted CHOIR or REDCap codes; on a bad code keep it and say
+    why, next to the codes field."""
     text = st.session_state.get("codes") or ""
     if not text.strip():
         return
-    try:
-        new = Drawing.from_codes(text, cache.regions())
-    except DrawingError as exc:
-        notify("Those codes could not be read; the drawing is unchanged.", [text, str(exc)])
-        return
-    commit(new)
+    result = ways_in.read_codes(text, cache.regions())
+    if isinstance(result, ways_in.Problem):
+        st.session_state[WAYS_IN_PROBLEM] = ("codes", result)
+    else:
+        commit(result)
 
 
 # -- the link ------------------------------------------------------------------------------
@@ -211,6 +214,19 @@ def show_notices() -> None:
         st.warning(message, icon="⚠️")
         for line in quoted:
             st.text(line)
+
+
+def show_ways_in_problem(place: str) -> None:
+    """What was wrong with the file or codes just given, if it was given at ``place``
+    (``"upload"`` or ``"codes"``): the page's words, then the user's text as plain text."""
+    given = st.session_state.get(WAYS_IN_PROBLEM)
+    if not given or given[0] != place:
+        return
+    problem: ways_in.Problem = given[1]
+    with st.container(key=f"{place}-problem"):
+        st.warning(f"{problem.what} The drawing is unchanged. {problem.todo}", icon="⚠️")
+        for line in problem.quoted:
+            st.text(links.shorten(line, QUOTED_CHARS))
 
 
 # -- results ------------------------------------------------------------------------------
@@ -308,6 +324,7 @@ def chart_figure(
 
 def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
     """The toolbar and the four views, each in a container keyed ``map-<view>``."""
+    st.html(TOOLBAR_STYLE)
     bar = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     tool: Tool = bar.segmented_control(
         "Tool",
@@ -411,20 +428,26 @@ def show_ways_in() -> None:
             on_change=on_upload,
             max_upload_size=1,
         )
+        show_ways_in_problem("upload")
         with st.form("codes-form", border=False):
             st.text_input("CHOIR or REDCap codes", key="codes", placeholder="218, 223 or b18, b23")
             st.form_submit_button("Use these codes", on_click=on_codes, key="use-codes")
+        show_ways_in_problem("codes")
 
 
 def show_downloads(current: Drawing, ranking: Ranking) -> None:
-    """Downloads made on click, in the browser's session: drawing, ranking, summary."""
+    """The drawing's link to copy, and downloads made on click, in the browser's session:
+    drawing, ranking, summary (which carries the link in full)."""
     st.caption(cache.text("painmap-keep"))
+    link = drawing_link(current)
+    if not current.is_empty:
+        sharing.copy_link(link, key="copy-link")
     downloads = (
         ("Drawing (GeoJSON)", lambda: json.dumps(current.to_geojson()), "pain-drawing.geojson",
          "application/geo+json", "download-drawing"),
         ("Ranking (CSV)", lambda: results.ranking_csv(ranking), "pain-ranking.csv", "text/csv",
          "download-ranking"),
-        ("Printable summary (HTML)", lambda: summary(current, ranking), "pain-summary.html",
+        ("Printable summary (HTML)", lambda: summary(current, ranking, link), "pain-summary.html",
          "text/html", "download-summary"),
     )  # fmt: skip
     for label, data, name, mime, key in downloads:
@@ -439,8 +462,15 @@ def show_downloads(current: Drawing, ranking: Ranking) -> None:
         )
 
 
-def summary(current: Drawing, ranking: Ranking) -> str:
-    """The one-page summary of :mod:`referral.report` for this drawing, dated now."""
+def drawing_link(current: Drawing) -> str:
+    """The link that opens ``current`` on this page (absolute once the browser has told
+    Streamlit the page's address)."""
+    return sharing.current_link({} if current.is_empty else {LINK: current.to_text()})
+
+
+def summary(current: Drawing, ranking: Ranking, link: str | None = None) -> str:
+    """The one-page summary of :mod:`referral.report` for this drawing, dated now, with the
+    drawing's ``link``."""
     atlas = cache.atlas()
     top = list(results.ranked(ranking, report.TOP)["level"])
     return report.summary_html(
@@ -451,6 +481,7 @@ def summary(current: Drawing, ranking: Ranking) -> str:
         citations=atlas.citations(results.matched_source_ids(atlas, ranking, top)),
         disclaimer=cache.text("disclaimer").strip(),
         created=dt.datetime.now().astimezone(),
+        link=link,
     )
 
 

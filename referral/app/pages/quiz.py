@@ -14,12 +14,20 @@ import shapely
 import streamlit as st
 
 from referral import figures, quiz, schema
-from referral.app import cache, lecture, links, plot, sharing
+from referral.app import cache, lecture, links, plot, results, scrolling, sharing
 
 PARAMS: tuple[links.Param, ...] = (
-    links.Param("seed", links.integer(0, quiz.MAX_SEED), "", f"a whole number 0 … {quiz.MAX_SEED}"),
+    links.Param(
+        "seed",
+        links.integer(0, quiz.MAX_SEED),
+        "",
+        f"a whole number 0 … {quiz.MAX_SEED}",
+        "a new round",
+    ),
     links.Param("q", links.integer(1, quiz.ROUND_SIZE + 1), "1", "a question number"),
-    links.Param("answers", lambda raw: raw.strip() or None, "", "a list of answers"),
+    links.Param(
+        "answers", lambda raw: raw.strip() or None, "", "a list of answers", "no answers yet"
+    ),
     links.Param("lecture", links.boolean, "false", "on or off"),
 )
 #: Figure height in px: normal, and lecture mode (fits a 1280 x 720 window below the header).
@@ -47,12 +55,18 @@ def go(seed: int, q: int, answers: tuple[str, ...]) -> None:
 
 
 def on_tap(question: quiz.Question, chosen_key: str, chart_key: str) -> None:
-    """Chart callback: toggle the tapped regions in the list of marked regions."""
-    event = plot.selection(chart_key) or {}
-    points = (event.get("selection") or {}).get("points") or []
-    tapped = {p.get("customdata") for p in points if isinstance(p.get("customdata"), str)}
+    """Chart callback: toggle the tapped regions in the list of marked regions (each tap
+    the chart reported since the last ones applied, in order)."""
     marked = set(st.session_state.get(chosen_key, []))
-    st.session_state[chosen_key] = sorted(marked ^ tapped)
+    for event in plot.new_selections(chart_key):
+        selection = event.get("selection")
+        points = selection.get("points") if isinstance(selection, dict) else None
+        marked ^= {
+            p.get("customdata")
+            for p in (points if isinstance(points, list) else [])
+            if isinstance(p, dict) and isinstance(p.get("customdata"), str)
+        }
+    st.session_state[chosen_key] = sorted(marked)
 
 
 def question_figure(
@@ -89,6 +103,45 @@ def question_figure(
     if question.kind != "tap-level":  # zooming a tap question would show where to tap
         figure = quiz.zoom(figure, [t for layer in layers for t in layer.fills])
     return figure
+
+
+def answer_text(question: quiz.Question, token: str) -> str:
+    """The answer ``token`` in words: the option chosen, or the regions marked."""
+    if question.kind == "tap-level":
+        marked = [
+            cache.regions().region(r).label
+            for r in quiz.tap_regions(token)
+            if r in cache.regions().in_view(question.view)
+        ]
+        return ", ".join(marked) or "nothing marked"
+    if token.isdigit() and int(token) < len(question.options):
+        return question.options[int(token)]
+    return "no answer"
+
+
+def show_review(questions: tuple[quiz.Question, ...], answers: tuple[str, ...]) -> None:
+    """Every question of the round with the answer given, right or not, and the right
+    answer where it was missed (in the container keyed ``review``). All text is escaped:
+    nothing in it is read as Markdown."""
+    atlas, regions = cache.atlas(), cache.regions()
+    esc = results.escape_markdown
+    with st.container(key="review"):
+        st.markdown("**Your answers**")
+        for question, token in zip(questions, answers, strict=False):
+            right = quiz.is_correct(question, token, atlas, regions)
+            verdict = "Right" if right else "Not quite"
+            lines = [
+                f"**{question.number}\\. {verdict}** — {esc(question.prompt)}",
+                f"Your answer: {esc(answer_text(question, token))}",
+            ]
+            if not right:
+                correct = (
+                    f"the regions where {question.level} refers"
+                    if question.kind == "tap-level"
+                    else question.answer
+                )
+                lines.append(f"Right answer: {esc(correct)}")
+            st.markdown("  \n".join(lines))
 
 
 def show_feedback(question: quiz.Question, token: str) -> None:
@@ -142,6 +195,9 @@ with st.sidebar:
     st.markdown(cache.text("quiz"))
 sharing.write_link(PARAMS[-1:])
 
+# A new question (or the score) is brought into sight: "Next question" sits far below the
+# prompt, so the new prompt would otherwise open above the window.
+scrolling.into_view("question", token=f"{seed}-{number}", key="question-scroll")
 with st.container(key="question"):
     if number > quiz.ROUND_SIZE:
         st.subheader(f"Score: {score} of {quiz.ROUND_SIZE}")
@@ -150,6 +206,7 @@ with st.container(key="question"):
             "New round", key="new-round", type="primary",
             on_click=go, args=(quiz.clamp_seed(seed + 1), 1, ()),
         )  # fmt: skip
+        show_review(questions, answers)
     else:
         question = questions[number - 1]
         answered = len(answers) >= number
