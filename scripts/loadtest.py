@@ -5,8 +5,9 @@
 Each user speaks Streamlit's own protocol (BackMsg / ForwardMsg protobufs over the
 ``/_stcore/stream`` WebSocket), as a browser does: it opens the pain map (half of the users
 with a shared link of three regions), then taps a new region every 1-3 s on the view that
-shows it, as the chart component reports a tap (the ``selection`` trigger of the chart's
-element, in the fragment the chart belongs to). It measures, per step of N users:
+shows it, as the chart component reports a tap: every chart's numbered log of taps (its
+state, in the fragment the charts belong to), as a browser sends all widget states with
+each rerun. It measures, per step of N users:
 
 - tap → ranking: from sending the tap to receiving the ranking's Markdown of the run it
   started (p50 / p95 / max);
@@ -56,7 +57,6 @@ MAX_USERS = 200
 MAX_SECONDS = 120
 RANKING_HEADING = "Best-matching levels"
 SHARED = ("left-groin", "left-iliac-crest", "left-low-back")
-EVENTS = "$$STREAMLIT_INTERNAL_KEY_{id}__events"
 
 
 @dataclass
@@ -74,19 +74,23 @@ class User:
     page_hash: str = ""
     tapped: list[str] = field(default_factory=list)
     error: str = ""
+    logs: dict[str, list[dict[str, object]]] = field(default_factory=dict)  # view -> its log
 
 
 def tap_message(user: User, view: str, region: str, sequence: int, query: str) -> bytes:
-    chart_id, fragment = user.charts[view]
+    """A rerun carrying every chart's log of taps, the new one appended to ``view``'s."""
+    _, fragment = user.charts[view]
+    entry = {"seq": sequence, "selection": {"points": [{"customdata": region}]}}
+    user.logs.setdefault(view, []).append(entry)
     msg = BackMsg()
     state = msg.rerun_script
     state.query_string = query
     state.page_script_hash = user.page_hash
     state.fragment_id = fragment
-    widget = state.widget_states.widgets.add()
-    widget.id = EVENTS.format(id=chart_id)
-    payload = {"selection": {"points": [{"customdata": region}]}, "sequence": sequence}
-    widget.json_trigger_value = json.dumps([{"event": "selection", "value": payload}])
+    for shown, log in user.logs.items():
+        widget = state.widget_states.widgets.add()
+        widget.id = user.charts[shown][0]
+        widget.json_value = json.dumps({"log": log})
     return bytes(msg.SerializeToString())
 
 
