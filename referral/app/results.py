@@ -18,7 +18,7 @@ from referral.guide import guide_items
 
 if TYPE_CHECKING:
     from referral.atlas import Atlas
-    from referral.guide import Guide
+    from referral.guide import Guide, GuideItem
     from referral.matching import Ranking
 
 Show = Literal["best", "runner-up", "both"]
@@ -90,16 +90,12 @@ def separating_markdown(candidates: Sequence[Mapping[str, Any]], atlas: Atlas) -
     """Per candidate (rows of ``atlas.candidates``), the signs to examine and the block
     that tests it, from the guide, each with what its evidence is and its sources."""
     sections = []
-    for c in candidates:
-        lines = [f"**{escape_markdown(c['structure'])}** ({levels_text(c['levels'])})"]
-        for item in guide_items(c["guide_ids"], atlas):
+    for candidate in candidates:
+        title = escape_markdown(candidate["structure"])
+        lines = [f"**{title}** ({levels_text(candidate['levels'])})"]
+        for item in guide_items(candidate["guide_ids"], atlas):
             kind = "Examine" if item.kind == "sign" else "Block"
-            sources = "; ".join(escape_markdown(c) for c in item.citations)
-            lines.append(
-                f"- *{kind}:* {escape_markdown(item.title)} — {escape_markdown(item.detail)}  \n"
-                f"  *Evidence:* {escape_markdown(item.evidence)}  \n"
-                f"  *Sources:* {sources}"
-            )
+            lines.append(_item_markdown(item, f"*{kind}:* {escape_markdown(item.title)}"))
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
 
@@ -291,16 +287,21 @@ def guide_markdown(guide: Guide) -> str:
         if not items:
             continue
         lines = [f"**{heading}**"]
-        for item in items:
-            sources = "; ".join(escape_markdown(c) for c in item.citations)
-            lines.append(
-                f"- **{escape_markdown(item.title)}** — {escape_markdown(item.detail)}  \n"
-                f"  *Evidence:* {escape_markdown(item.evidence)}  \n"
-                f"  *Sources:* {sources}"
-            )
+        lines += [_item_markdown(item, f"**{escape_markdown(item.title)}**") for item in items]
         sections.append("\n".join(lines))
     sections.append(f"*{escape_markdown(guide.note)}*")
     return "\n\n".join(sections)
+
+
+def _item_markdown(item: GuideItem, label: str) -> str:
+    """One guide item as a Markdown list entry: ``label``, what to do, then what its
+    evidence is and its sources (all escaped but ``label``, which the caller escapes)."""
+    sources = "; ".join(escape_markdown(c) for c in item.citations)
+    return (
+        f"- {label} — {escape_markdown(item.detail)}  \n"
+        f"  *Evidence:* {escape_markdown(item.evidence)}  \n"
+        f"  *Sources:* {sources}"
+    )
 
 
 __all__ = [

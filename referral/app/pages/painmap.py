@@ -258,16 +258,15 @@ def show_candidates(ranking: Ranking) -> None:
     lines = results.candidate_lines(ranking)
     if not lines:
         return
-    with st.container(key="candidates"):
-        st.subheader("Sources to consider")
-        st.markdown("\n\n".join(lines))
-        undecided = results.undecided_sentence(ranking)
-        if undecided:
-            st.info(undecided)
-        listed = tuple(c.candidate_id for c in ranking.candidates[: results.CANDIDATES])
-        with st.expander("What separates them", key="separates", on_change="rerun") as section:
-            if section.open:
-                st.markdown(cache.separating_markdown(listed))
+    # One Markdown element for the heading, the list and the verdict: a tap re-sends it, and
+    # each element more costs the browser a layout.
+    undecided = results.undecided_sentence(ranking)
+    verdict = [f"**{results.escape_markdown(undecided)}**"] if undecided else []
+    st.markdown("\n\n".join(["### Sources to consider", *lines, *verdict]))
+    listed = tuple(c.candidate_id for c in ranking.candidates[: results.CANDIDATES])
+    with st.expander("What separates them", key="separates", on_change="rerun") as section:
+        if section.open:
+            st.markdown(cache.separating_markdown(listed))
 
 
 def show_table(ranking: Ranking) -> None:
