@@ -161,3 +161,26 @@ def _plots(at: Any) -> list[Any]:
 def _data(element: Any) -> dict[str, Any]:
     assert element.type == "bidi_component" and element.proto.component_name == "referral_plot"
     return json.loads(element.proto.json)
+
+
+#: Resolves when the pain map's four charts are drawn (plotly has laid each one out).
+CHARTS_DRAWN = """() => {
+    const charts = [...document.querySelectorAll('.js-plotly-plot')];
+    return charts.length >= 4 && charts.every(gd => gd._fullLayout);
+}"""
+
+
+def pain_map_text(browser: Any, url: str, requests: list[str] | None = None) -> str:
+    """Open ``url`` with a drawing in a fresh 1440 x 900 page, wait until the four charts
+    are drawn, and return the page's text (its ranking included); every request's address
+    is appended to ``requests`` when given."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        if requests is not None:
+            page.on("request", lambda request: requests.append(request.url))
+        page.goto(f"{url}/?drawing=1~r_left-groin_left-iliac-crest")
+        page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+        return str(page.inner_text("body"))
+    finally:
+        context.close()

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from catalogue import pain_map_text
 
 from referral.app import harness
 
@@ -130,23 +131,9 @@ def test_the_installed_app_serves_the_pain_map(installed, elsewhere, browser, ho
         else [str(installed / "python"), "-m", "referral"]
     )
     command = [*start, "app", "--port", str(port), "--address", "127.0.0.1"]
+    requests: list[str] = []
     with _serving(command, elsewhere, port) as url:
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        page = context.new_page()
-        requests: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        try:
-            page.goto(url + "/?drawing=1~r_left-groin_left-iliac-crest")
-            page.wait_for_function(
-                """() => {
-                    const charts = [...document.querySelectorAll('.js-plotly-plot')];
-                    return charts.length >= 4 && charts.every(gd => gd._fullLayout);
-                }""",
-                timeout=60_000,
-            )
-            text = page.inner_text("body")
-        finally:
-            context.close()
+        text = pain_map_text(browser, url, requests)
     assert "T12" in text or "L1" in text, text[:500]
     # The plotly bundle came from the package's static folder, and nothing left the machine
     # (usage statistics are off: the settings travelled with the wheel).

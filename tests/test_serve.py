@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from catalogue import pain_map_text
 
 from referral.app import harness
 from referral.deploy import nginx_config
@@ -121,20 +122,7 @@ def test_two_replicas_behind_nginx_serve_the_pain_map_and_stop_cleanly(serving, 
     spread = {get(f"{url}/_stcore/health")[1]["x-referral-replica"] for _ in range(30)}
     assert len(spread) == 2
     # A page through the proxy: its WebSocket works (the ranking arrives, the charts draw).
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    try:
-        page.goto(url + "/?drawing=1~r_left-groin_left-iliac-crest")
-        page.wait_for_function(
-            """() => {
-                const charts = [...document.querySelectorAll('.js-plotly-plot')];
-                return charts.length >= 4 && charts.every(gd => gd._fullLayout);
-            }""",
-            timeout=60_000,
-        )
-        text = page.inner_text("body")
-    finally:
-        context.close()
+    text = pain_map_text(browser, url)
     assert "T12" in text or "L1" in text, text[:300]
     stop_and_check(proc, url, "SIGTERM")
 
