@@ -8,14 +8,10 @@ installation. Any failure here fails ``make test``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -102,25 +98,6 @@ def test_the_installed_cli_reads_its_data_from_the_package(installed, elsewhere)
     assert validate.stdout.startswith("validate: ok"), validate.stdout
 
 
-@contextlib.contextmanager
-def _serving(command: list[str], cwd: Path, port: int) -> Iterator[str]:
-    proc = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        harness._wait_healthy(url, proc, 60)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise AssertionError("the app did not stop on SIGTERM within 15 s") from None
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("how", ["referral", "python -m referral"])
 def test_the_installed_app_serves_the_pain_map(installed, elsewhere, browser, how):
@@ -132,7 +109,7 @@ def test_the_installed_app_serves_the_pain_map(installed, elsewhere, browser, ho
     )
     command = [*start, "app", "--port", str(port), "--address", "127.0.0.1"]
     requests: list[str] = []
-    with _serving(command, elsewhere, port) as url:
+    with harness.serving(command, elsewhere, port, 60) as url:
         text = pain_map_text(browser, url, requests)
     assert "T12" in text or "L1" in text, text[:500]
     # The plotly bundle came from the package's static folder, and nothing left the machine

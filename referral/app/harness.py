@@ -108,12 +108,17 @@ def _served(script: str, folder: Path, port: int, timeout: float) -> Iterator[st
         f"--server.port={port}",
         "--browser.gatherUsageStats=false",
     ]
+    with serving(command, folder, port, timeout) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(command: list[str], cwd: Path, port: int, timeout: float) -> Iterator[str]:
+    """Run ``command`` (a Streamlit server on ``port``) in its own session from ``cwd``,
+    yield its address once it is healthy, then stop it with SIGTERM; raise
+    ``AssertionError`` if it has not stopped 15 s later (it is then killed)."""
     proc = subprocess.Popen(
-        command,
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -122,10 +127,11 @@ def _served(script: str, folder: Path, port: int, timeout: float) -> Iterator[st
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            raise AssertionError("the app did not stop on SIGTERM within 15 s") from None
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
