@@ -111,10 +111,23 @@ def test_the_facet_buttock_zone_no_longer_outscores_the_sacroiliac_joint() -> No
         ["left-low-back"],
         ["left-low-back", "left-iliac-crest", "left-flank", "left-sacral"],
         ["left-posterior-neck", "left-shoulder", "left-upper-trapezius"],
+        # occipital headache spreading to the front of the head (cervicogenic headache)
+        ["left-occiput", "left-face"],
+        ["left-occiput", "left-scalp", "left-face"],
     ],
 )
 def test_textbook_patterns_are_not_called_unexplained(ids) -> None:
     assert not unexplained(rank(ids))
+
+
+def test_the_frontal_referral_of_occipital_headache_is_fringe_only() -> None:
+    """Trigeminocervical referral reaches the forehead but is no skin of C2 or C3: a face drawn
+    alone stays unexplained and no level has a core zone on the face."""
+    zones = atlas().zones
+    frontal = zones[zones["zone_id"].str.endswith("-forehead-orbit")]
+    assert set(frontal["level"]) == {"C2", "C3"}
+    assert set(frontal["weight"]) == {"fringe"}
+    assert unexplained(rank(["left-face"]))
 
 
 @pytest.mark.parametrize(
