@@ -37,7 +37,7 @@ per family, best first (:attr:`Ranking.candidates`).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
@@ -299,6 +299,18 @@ def _amounts(drawing: Drawing, m: Measure, index: AtlasIndex) -> Amounts:
 
 
 @dataclass(frozen=True)
+class LevelMatch:
+    """One level's fit: score, explained share (all zones, core zones only), and the
+    pathway whose territory is most covered by the drawing (``""`` when none is)."""
+
+    level: str
+    score: float
+    explained: float
+    explained_core: float
+    best_pathway: str
+
+
+@dataclass(frozen=True)
 class CandidateMatch:
     """One candidate source of the pain (a joint or an entrapped nerve) and its fit.
 
@@ -414,20 +426,29 @@ class Ranking:
         return np.lexsort((lv, -self.explained, -self.scores))
 
     @cached_property
-    def table(self) -> pd.DataFrame:
-        """One row per level, best first: level, score, explained, explained_core, best pathway."""
+    def levels(self) -> list[LevelMatch]:
+        """One :class:`LevelMatch` per level, best first (plain values: the page reads these
+        on every tap, where a DataFrame costs a millisecond or more)."""
         best = self._best_pathway()
-        rows = [
-            {
-                "level": self.index.levels[i],
-                "score": float(self.scores[i]),
-                "explained": float(self.explained[i]),
-                "explained_core": float(self.explained_core[i]),
-                "best_pathway": best[i],
-            }
+        return [
+            LevelMatch(
+                level=self.index.levels[i],
+                score=float(self.scores[i]),
+                explained=float(self.explained[i]),
+                explained_core=float(self.explained_core[i]),
+                best_pathway=best[i],
+            )
             for i in self.order
         ]
-        return pd.DataFrame(rows)
+
+    def matched(self, n: int) -> list[LevelMatch]:
+        """The first ``n`` levels with a positive score (none for an empty drawing)."""
+        return [m for m in self.levels if m.score > 0][:n]
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """:attr:`levels` as a table: level, score, explained, explained_core, best_pathway."""
+        return pd.DataFrame([asdict(m) for m in self.levels])
 
     def _best_pathway(self) -> list[str]:
         best = [""] * len(self.index.levels)
@@ -486,7 +507,7 @@ class Ranking:
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
         """The CLI's JSON shape: ranking (best first) with pathways and reasons, and flags."""
-        rows = self.table if top is None else self.table.head(top)
+        rows = self.levels if top is None else self.levels[:top]
         ranking = [
             {
                 "level": row.level,
@@ -496,7 +517,7 @@ class Ranking:
                 "pathways": self.pathways(row.level),
                 "reasons": self.reasons(row.level),
             }
-            for row in rows.itertuples(index=False)
+            for row in rows
         ]
         flags = [{"code": f.code, "message": f.message} for f in self.flags]
         candidates = self.candidates if top is None else self.candidates[:top]

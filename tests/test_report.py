@@ -218,18 +218,20 @@ def test_ranking_table_lists_the_ranked_levels_with_bars_as_long_as_their_values
     table = results.ranking_table_html(ranking)
     root = ET.fromstring(table)
     rows = root.findall("./tbody/tr")
-    frame = results.ranking_frame(ranking)
-    assert [r.find("td/b").text for r in rows] == list(frame["Level"])
+    listed = [m for m in ranking.levels if m.score > 0][: results.TABLED]
+    assert [r.find("td/b").text for r in rows] == [m.level for m in listed]
     assert [th.text for th in root.findall("./thead/tr/th")] == [
         "Level",
         *(name for name, _, _ in results.TABLE_COLUMNS),
     ]
     first = rows[0].findall("td")
     bar = first[1].find("span/span").get("style")
-    assert f"width:{round(100 * frame['Score'][0])}%" in bar
+    assert f"width:{round(100 * listed[0].score)}%" in bar
     assert first[2].text is None and first[2].find("span").tail.strip() == (
-        f"{frame['Explained'][0]:.0f}%"
+        f"{round(100 * listed[0].explained)}%"
     )
+    coverage = round(100 * results.best_coverage(ranking, listed[0].level))
+    assert first[3].find("span").tail.strip() == f"{coverage}%"
 
 
 def test_an_empty_drawing_has_no_ranking_table(data):

@@ -31,12 +31,6 @@ TABLED = 10
 CANDIDATES = 3
 
 
-def ranked(ranking: Ranking, n: int) -> pd.DataFrame:
-    """The first ``n`` rows of the ranking with a positive score (none for an empty drawing)."""
-    table = ranking.table
-    return table[table["score"] > 0].head(n).reset_index(drop=True)
-
-
 def ranking_lines(ranking: Ranking, n: int = LISTED) -> list[str]:
     """One Markdown line per ranked level, ``1\\. **T12** — score 0.65 · explains 94 %``.
 
@@ -45,7 +39,7 @@ def ranking_lines(ranking: Ranking, n: int = LISTED) -> list[str]:
     """
     return [
         f"{i}\\. **{row.level}** — score {row.score:.2f} · explains {row.explained:.0%}"
-        for i, row in enumerate(ranked(ranking, n).itertuples(index=False), start=1)
+        for i, row in enumerate(ranking.matched(n), start=1)
     ]
 
 
@@ -110,20 +104,18 @@ def pathway_label(pathway: str) -> str:
     return schema.PATHWAYS.get(pathway, pathway.replace("-", " ").capitalize()).split(" (")[0]
 
 
-def ranking_frame(ranking: Ranking, n: int = TABLED) -> pd.DataFrame:
-    """The table beside the map: level, score (0-1), explained share and best pathway
-    coverage (in %, whole numbers), and the best pathway's name."""
-    rows = ranked(ranking, n)
-    coverage = [best_coverage(ranking, lv) for lv in rows["level"]]
-    return pd.DataFrame(
-        {
-            "Level": rows["level"],
-            "Score": rows["score"],
-            "Explained": (rows["explained"] * 100).round(),
-            "Coverage": (pd.Series(coverage, dtype=float) * 100).round(),
-            "Best pathway": [pathway_label(p) if p else "" for p in rows["best_pathway"]],
-        }
-    )
+def ranking_rows(ranking: Ranking, n: int = TABLED) -> list[tuple[str, float, float, float]]:
+    """The table beside the map, one row per ranked level: level, score (0-1), explained
+    share and best pathway coverage (in %, whole numbers)."""
+    return [
+        (
+            m.level,
+            m.score,
+            float(round(m.explained * 100)),
+            float(round(best_coverage(ranking, m.level) * 100)),
+        )
+        for m in ranking.matched(n)
+    ]
 
 
 #: The table's columns after the level: (heading, what it measures, share of the full bar).
@@ -155,22 +147,21 @@ def ranking_table_html(ranking: Ranking) -> str:
     table, light for the browser to redraw on every tap (``st.dataframe``'s grid cost
     ≈ 40 ms a tap). Only level names and numbers go in.
     """
-    frame = ranking_frame(ranking)
-    if frame.empty:
+    table = ranking_rows(ranking)
+    if not table:
         return ""
     head = "<th>Level</th>" + "".join(
         f"<th title='{html.escape(tip)}'>{name}</th>" for name, tip, _ in TABLE_COLUMNS
     )
     rows = []
-    for row in frame.itertuples(index=False):
-        values = (row.Score, row.Explained, row.Coverage)
+    for level, *values in table:
         cells = "".join(
             f"<td>{_bar(value / top)} {value:.2f}</td>"
             if top == 1.0
             else f"<td>{_bar(value / top)} {value:.0f}%</td>"
             for value, (_, _, top) in zip(values, TABLE_COLUMNS, strict=True)
         )
-        rows.append(f"<tr><td><b>{html.escape(str(row.Level))}</b></td>{cells}</tr>")
+        rows.append(f"<tr><td><b>{html.escape(level)}</b></td>{cells}</tr>")
     return (
         '<table class="ranking-table">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -207,7 +198,7 @@ def ranking_csv(ranking: Ranking) -> str:
 def shown_levels(ranking: Ranking, show: Show) -> list[tuple[str, figures.Style]]:
     """The levels drawn over the map with their style: the best match, the runner-up, or
     both (the runner-up then hatched as ``compare``). Only levels with a positive score."""
-    levels: list[str] = list(ranked(ranking, 2)["level"])
+    levels = [m.level for m in ranking.matched(2)]
     styles: tuple[figures.Style, ...] = ("primary", "compare")
     if show == "best":
         return [(lv, styles[0]) for lv in levels[:1]]
@@ -318,10 +309,9 @@ __all__ = [
     "matched_source_ids",
     "painful_sides",
     "pathway_label",
-    "ranked",
     "ranking_csv",
-    "ranking_frame",
     "ranking_lines",
+    "ranking_rows",
     "ranking_table_html",
     "separating_markdown",
     "shown_levels",

@@ -471,7 +471,7 @@ def summary(current: Drawing, ranking: Ranking, link: str | None = None) -> str:
     """The one-page summary of :mod:`referral.report` for this drawing, dated now, with the
     drawing's ``link``."""
     atlas = cache.atlas()
-    top = list(results.ranked(ranking, report.TOP)["level"])
+    top = [m.level for m in ranking.matched(report.TOP)]
     return report.summary_html(
         current,
         ranking,
