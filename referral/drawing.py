@@ -1,4 +1,4 @@
-"""Pain drawings: what hurts, per view and side, how much, and how it is measured on the skin.
+"""Pain drawings: what hurts, per view and side, and how much.
 
 A :class:`Drawing` holds the region ids a user tapped, the areas they outlined (one
 MultiPolygon per view, in the frame of :mod:`referral.schema`) and an optional pain
@@ -13,8 +13,7 @@ degenerate outlines (no area), coordinates outside the view's frame
 (``schema.VIEW_FRAMES``), and inputs beyond the caps below, which keep any accepted
 drawing parsed and matched in well under a second (measured: ``docs/matching.md``).
 
-Views are projections of one skin: :func:`measure` assigns each region's painful skin to
-one view so that an area seen in two views is counted once.
+Measuring a drawing on the skin is the matcher's job (:func:`referral.matching.measure`).
 """
 
 from __future__ import annotations
@@ -359,16 +358,6 @@ def lasso_area(view: View, points: Points) -> MultiPolygon:
         if np.array_equal(clipped, coords):
             raise
         raise DrawingError(f"{exc} inside the {view} view") from None
-
-
-def intensity_weight(value: int | None) -> float:
-    """Weight of a region's painful skin in matching: ``(i + 1) / 11`` for intensity ``i``
-    (0-10), 1 when unrated (see ``docs/matching.md``).
-
-    >>> intensity_weight(None), intensity_weight(10), round(intensity_weight(4), 3)
-    (1.0, 1.0, 0.455)
-    """
-    return 1.0 if value is None else (value + 1) / (INTENSITY_MAX + 1)
 
 
 def parse_codes(text: str) -> list[int]:
@@ -979,52 +968,3 @@ def _decode_ring(text: str, where: str) -> np.ndarray:
         raise DrawingError(f"{where}: a ring must be at least 3 pairs of whole numbers")
     deltas = np.array(numbers, dtype=np.int64).reshape(-1, 2)
     return np.cumsum(deltas, axis=0).astype(float)
-
-
-# -- measuring a drawing on the skin ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A drawing measured region by region, one entry per (region, view) that hurts.
-
-    Entry ``i`` says that ``fraction[i]`` of region ``region[i]``'s area in ``view[i]`` is
-    painful; ``piece[i]`` is that painful part, or ``None`` when the region was tapped whole
-    (one entry then stands for every view, with ``view`` its home view). ``weight[i]`` is
-    the region's intensity weight (:func:`intensity_weight`).
-    """
-
-    region: tuple[str, ...]
-    view: tuple[str, ...]
-    fraction: np.ndarray
-    piece: tuple[BaseGeometry | None, ...]
-    weight: np.ndarray
-
-
-def measure(drawing: Drawing, regions: Regions) -> Measure:
-    """Measure ``drawing`` region by region in every view where it is drawn.
-
-    For view v and region r, ``f(v, r) = area(outline_v ∩ region_v,r) / area(region_v,r)``.
-    A region outlined in several views gets one entry per view; the matcher counts its
-    painful skin once, as ``max_v f(v, r)`` of the region's skin area. Tapped regions count
-    whole and are not measured again from outlines.
-    """
-    region: list[str] = sorted(drawing.regions)
-    view: list[str] = [regions.home_view(rid) for rid in region]
-    fraction: list[float] = [1.0] * len(region)
-    piece: list[BaseGeometry | None] = [None] * len(region)
-    for v in schema.VIEWS:
-        if v not in drawing.outlines:
-            continue
-        ids, pieces = regions.clip(v, drawing.outlines[v])
-        if not ids:
-            continue
-        shares = np.minimum(shapely.area(pieces) / regions.areas(v, ids), 1.0)
-        for rid, share, part in zip(ids, shares, pieces, strict=True):
-            if rid not in drawing.regions and share > 0:
-                region.append(rid)
-                view.append(v)
-                fraction.append(float(share))
-                piece.append(part)
-    weight = np.array([intensity_weight(drawing.intensity.get(rid)) for rid in region])
-    return Measure(tuple(region), tuple(view), np.array(fraction), tuple(piece), weight)

@@ -2,8 +2,8 @@
 
 The formula (also in ``docs/matching.md``, with its assumptions and the literature):
 
-For a drawing measured on the skin (:func:`referral.drawing.measure`), let ``D`` be its
-painful skin area, summed region by region, each region in one view only. For level ``L``:
+For a drawing measured on the skin (:func:`measure`), let ``D`` be its painful skin area,
+summed region by region, each region in one view only. For level ``L``:
 
 - ``explained(L) = |D ∩ Z_L| / |D|``: the share of the drawing inside any zone of ``L``
   (``Z_L`` = union of its zones, both sides, cutaneous territories and referral zones);
@@ -21,7 +21,7 @@ Areas are skin areas: a region's projected area is converted to its skin area
 ``S_r = max_v |region_v,r|`` (the view that sees it most squarely), so a region drawn in
 two views is not counted twice and an edge-on view is not under-weighted. A region rated
 with pain intensity ``i`` (0-10) has its painful skin weighted by ``w = (i + 1) / 11``
-(unrated: ``w = 1``) in every quantity above (:func:`referral.drawing.intensity_weight`).
+(unrated: ``w = 1``) in every quantity above (:func:`intensity_weight`).
 
 Flags (``schema.FLAGS``) never remove a level from the ranking; they lower confidence and
 explain why: ``below-knee`` (≥ 1 % of the drawing on the calf, shin or foot),
@@ -48,7 +48,7 @@ from shapely import STRtree
 
 from referral import schema
 from referral.atlas import Atlas
-from referral.drawing import Drawing, Measure, measure
+from referral.drawing import INTENSITY_MAX, Drawing
 from referral.regions import Regions
 
 EXPLAIN_EXPONENT = 0.75
@@ -126,6 +126,8 @@ class AtlasIndex:
         self.n_layers = self.slices.n_layers
         self.tap = np.zeros((self.n_layers, len(self.region_ids)))
         self.cells: dict[str, Cells] = {}
+        #: Per view, the regions themselves as cells (``layer`` unused), to cut an outline.
+        self.region_cells: dict[str, Cells] = {}
         zones = atlas.zones
         by_weight = zones.groupby(["view", "level", "weight"])["geometry"].agg(list).to_dict()
         by_pathway = zones.groupby(["view", "level", "pathway", "weight"])["geometry"]
@@ -166,6 +168,10 @@ class AtlasIndex:
             shapes = regions.in_view(view)
             ids = list(shapes)
             polys = np.array([shapes[rid] for rid in ids], dtype=object)
+            positions = np.array([self.region_pos[rid] for rid in ids], dtype=int)
+            self.region_cells[view] = Cells(
+                polys, shapely.area(polys), positions, np.zeros(len(ids), int), STRtree(polys)
+            )
             rows, layer = np.nonzero(shapely.intersects(polys[:, None], layers[None, :]))
             geoms = shapely.intersection(polys[rows], layers[layer])
             areas = shapely.area(geoms)
@@ -256,46 +262,67 @@ class Amounts:
         return self.layers[-1]
 
 
-def _amounts(drawing: Drawing, m: Measure, index: AtlasIndex) -> Amounts:
-    """Convert a measure to skin areas: projected area × ``w_r · S_r / |R_v,r|``, max over
-    views, where ``w_r`` is the region's intensity weight (``Measure.weight``).
+def intensity_weight(value: int | None) -> float:
+    """Weight of a region's painful skin in matching: ``(i + 1) / 11`` for intensity ``i``
+    (0-10), 1 when unrated (see ``docs/matching.md``).
 
-    The painful piece of each outlined region (``Measure.piece``) is intersected only with
-    that region's cells it touches; a cell the piece covers contributes its whole area
-    without an intersection.
+    >>> intensity_weight(None), intensity_weight(10), round(intensity_weight(4), 3)
+    (1.0, 1.0, 0.455)
     """
-    entry_pos = np.array([index.region_pos[rid] for rid in m.region], dtype=int)
-    positions, slot = np.unique(entry_pos, return_inverse=True)
-    skin = index.skin[entry_pos] * m.weight
-    drawn = m.fraction * skin
-    layers = index.tap[:, entry_pos] * skin
-    views = np.array(m.view)
-    outlined = np.array([piece is not None for piece in m.piece], dtype=bool)
-    for view in dict.fromkeys(views[outlined]):
-        cols = np.nonzero(outlined & (views == view))[0]
-        layers[:, cols] = 0.0
-        pieces = np.array([m.piece[c] for c in cols], dtype=object)
+    return 1.0 if value is None else (value + 1) / (INTENSITY_MAX + 1)
+
+
+def measure(drawing: Drawing, index: AtlasIndex) -> Amounts:
+    """Measure ``drawing`` on the skin, in one pass over the index's cells (units²).
+
+    A tapped region ``r`` hurts whole: ``drawn = S_r``, and ``S_r · tap[j, r]`` lies in layer
+    ``j``. An area outlined in view ``v`` is cut by the regions of ``v`` (skipping tapped
+    ones); each piece ``P = A ∩ R_v,r`` counts ``|P| · S_r / |R_v,r|`` as painful skin
+    (at most ``S_r``) and ``|P ∩ c| · S_r / |R_v,r|`` in the layer of each of the region's
+    cells ``c`` it touches (a cell it covers whole is not intersected). A region outlined in
+    several views takes, for each quantity, its largest value over those views. Every
+    quantity of region ``r`` is multiplied by its intensity weight ``w_r``.
+    """
+    n = len(index.region_ids)
+    drawn = np.zeros(n)
+    layers = np.zeros((index.n_layers, n))
+    tapped = np.array([index.region_pos[rid] for rid in drawing.regions], dtype=int)
+    drawn[tapped] = index.skin[tapped]
+    layers[:, tapped] = index.tap[:, tapped] * index.skin[tapped]
+    is_tapped = np.zeros(n, dtype=bool)
+    is_tapped[tapped] = True
+    for view, area in drawing.outlines.items():
+        outlined = index.region_cells[view]
+        hit = outlined.tree.query(area, predicate="intersects")
+        hit = hit[~is_tapped[outlined.region[hit]]]
+        pieces = shapely.intersection(outlined.geometry[hit], area)
+        painful = shapely.area(pieces)
+        keep = painful > 0
+        hit, pieces, painful = hit[keep], pieces[keep], painful[keep]
+        if not len(hit):
+            continue
+        region = outlined.region[hit]
+        scale = index.skin[region] / outlined.area[hit]
+        drawn[region] = np.maximum(drawn[region], np.minimum(painful * scale, index.skin[region]))
         cells = index.cells[view]
-        which, hits = cells.tree.query(pieces, predicate="intersects")
-        own = cells.region[hits] == entry_pos[cols][which]
-        which, hits = which[own], hits[own]
+        which, cell = cells.tree.query(pieces, predicate="intersects")
+        own = cells.region[cell] == region[which]
+        which, cell = which[own], cell[own]
         shapely.prepare(pieces)
-        inside = cells.area[hits].copy()
-        partial = ~shapely.covers(pieces[which], cells.geometry[hits])
+        inside = cells.area[cell].copy()
+        partial = ~shapely.covers(pieces[which], cells.geometry[cell])
         inside[partial] = shapely.area(
-            shapely.intersection(pieces[which][partial], cells.geometry[hits][partial])
+            shapely.intersection(pieces[which][partial], cells.geometry[cell][partial])
         )
-        scale = skin[cols] / index.regions.areas(view, [m.region[i] for i in cols])
-        np.add.at(layers, (cells.layer[hits], cols[which]), inside * scale[which])
-    if len(positions) == len(entry_pos):  # one entry per region: only reorder
-        order = np.argsort(slot)
-        return Amounts(positions, drawn[order], layers[:, order], index.slices)
-    n = len(positions)
-    out_drawn = np.zeros(n)
-    np.maximum.at(out_drawn, slot, drawn)
-    out_layers = np.zeros((index.n_layers, n))
-    np.maximum.at(out_layers.T, slot, layers.T)
-    return Amounts(positions, out_drawn, out_layers, index.slices)
+        in_view = np.zeros_like(layers)
+        np.add.at(in_view, (cells.layer[cell], region[which]), inside * scale[which])
+        np.maximum(layers, in_view, out=layers)
+    for rid, value in drawing.intensity.items():
+        weight = intensity_weight(value)
+        drawn[index.region_pos[rid]] *= weight
+        layers[:, index.region_pos[rid]] *= weight
+    positions = np.nonzero(drawn > 0)[0]
+    return Amounts(positions, drawn[positions], layers[:, positions], index.slices)
 
 
 @dataclass(frozen=True)
@@ -360,7 +387,6 @@ class Ranking:
     """
 
     index: AtlasIndex
-    measure: Measure
     amounts: Amounts
     scores: np.ndarray
     explained: np.ndarray
@@ -412,6 +438,11 @@ class Ranking:
             )
             for family, i in leaders.items()
         ]
+
+    @property
+    def painful_regions(self) -> list[str]:
+        """The ids of the regions that hurt (any view), in the index's order."""
+        return [self.index.region_ids[p] for p in self.amounts.positions]
 
     @cached_property
     def undecided(self) -> list[CandidateMatch]:
@@ -540,8 +571,7 @@ def rank_levels(drawing: Drawing, index: AtlasIndex) -> Ranking:
 
     Pure: the same drawing and index always give the same ranking; nothing is cached.
     """
-    m = measure(drawing, index.regions)
-    amounts = _amounts(drawing, m, index)
+    amounts = measure(drawing, index)
     total = amounts.drawn.sum()
     n_lv, n_c = len(index.levels), len(index.candidates)
     if total <= 0:
@@ -549,7 +579,7 @@ def rank_levels(drawing: Drawing, index: AtlasIndex) -> Ranking:
         empty_flag = Flag("empty", schema.FLAGS["empty"])
         coverage = np.zeros(len(index.pathway_keys))
         return Ranking(
-            index, m, amounts, zeros, zeros, zeros, coverage, (empty_flag,), none, none, none
+            index, amounts, zeros, zeros, zeros, coverage, (empty_flag,), none, none, none
         )
     explained, explained_core, weighted = _explained(amounts.level, amounts.core, total)
     painful = amounts.pathway.sum(axis=1)
@@ -563,7 +593,6 @@ def rank_levels(drawing: Drawing, index: AtlasIndex) -> Ranking:
     )
     return Ranking(
         index,
-        m,
         amounts,
         scores,
         explained,

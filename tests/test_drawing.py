@@ -21,7 +21,6 @@ from referral.drawing import (
     UnknownRegionError,
     canonical_area,
     enclosed_area,
-    measure,
 )
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -311,33 +310,6 @@ def test_version_1_texts_without_the_check_still_read() -> None:
     body, _, check = drawing.to_text().rpartition("~")
     assert body == "2~r_left-groin~i_left-groin.3" and check.startswith("k_")
     assert Drawing.from_text("1" + body[1:], regions()) == drawing
-
-
-# -- measuring on one skin -------------------------------------------------------------------
-
-
-def test_a_tapped_region_counts_once_whatever_its_views() -> None:
-    rid = "left-trochanter"
-    assert len(regions().views_of(rid)) >= 2
-    m = measure(Drawing.from_regions([rid], regions()), regions())
-    assert m.region == (rid,)
-    assert m.fraction.tolist() == [1.0]
-
-
-def test_an_area_outlined_in_several_views_is_measured_in_each() -> None:
-    rid = "left-trochanter"
-    drawing = Drawing()
-    for view in regions().views_of(rid):
-        drawing = drawing.with_area(view, regions().shapes[view][rid])
-    m = measure(drawing, regions())
-    entries = [i for i, r in enumerate(m.region) if r == rid]
-    assert sorted(m.view[i] for i in entries) == sorted(regions().views_of(rid))
-    assert all(m.fraction[i] == pytest.approx(1.0, abs=0.02) for i in entries)
-
-
-def test_outline_outside_the_body_measures_nothing() -> None:
-    m = measure(Drawing.from_outline("posterior", ring(280, 950, 10, 10)), regions())
-    assert m.region == ()
 
 
 def test_shapes_per_view_include_tapped_regions_and_outlines() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from referral import schema
 from referral.drawing import Drawing
 from referral.evaluate import evaluate_file
-from referral.matching import rank_levels
+from referral.matching import measure, rank_levels
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CASES = __import__("pathlib").Path(__file__).parent / "cases" / "dev-cases.json"
@@ -219,3 +219,46 @@ def test_rating_the_groin_low_shifts_the_ranking_towards_the_back() -> None:
     assert top(back_only, 4) != top(groin_only, 4)
     assert top(groin_weak, 4) == top(back_only, 4)
     assert top(back_weak, 4) == top(groin_only, 4)
+
+
+# -- measuring on one skin -------------------------------------------------------------------
+
+
+def test_a_tapped_region_counts_once_whatever_its_views() -> None:
+    rid = "left-trochanter"
+    assert len(regions().views_of(rid)) >= 2
+    amounts = measure(Drawing.from_regions([rid], regions()), index())
+    assert [index().region_ids[p] for p in amounts.positions] == [rid]
+    assert amounts.drawn.tolist() == [regions().skin_area(rid)]
+
+
+def test_an_area_outlined_in_several_views_counts_once_like_a_tap() -> None:
+    """Outlining a region exactly in every view that shows it measures what tapping it does:
+    each quantity is the largest over the views, not their sum."""
+    rid = "left-trochanter"
+    drawing = Drawing()
+    for view in regions().views_of(rid):
+        drawing = drawing.with_area(view, regions().shapes[view][rid])
+    outlined = measure(drawing, index())
+    tapped = measure(Drawing.from_regions([rid], regions()), index())
+    ids = [index().region_ids[p] for p in outlined.positions]
+    col = ids.index(rid)
+    skin = tapped.drawn[0]
+    # outlines are stored to 1 frame unit, so neighbours get slivers along the border
+    assert outlined.drawn.sum() - outlined.drawn[col] < 0.02 * skin
+    assert outlined.drawn[col] == pytest.approx(skin, rel=0.02)
+    assert outlined.layers[:, col] == pytest.approx(tapped.layers[:, 0], abs=0.03 * skin)
+
+
+def test_an_outline_over_a_tapped_region_does_not_count_it_twice() -> None:
+    rid = "left-iliac-crest"
+    area = regions().shapes["posterior"][rid].buffer(-1)
+    both = measure(Drawing.from_regions([rid], regions()).with_area("posterior", area), index())
+    tapped = measure(Drawing.from_regions([rid], regions()), index())
+    assert both.drawn.tolist() == tapped.drawn.tolist()
+    assert (both.layers == tapped.layers).all()
+
+
+def test_outline_outside_the_body_measures_nothing() -> None:
+    amounts = measure(Drawing.from_outline("posterior", ring(280, 950, 10, 10)), index())
+    assert len(amounts.positions) == 0 and amounts.drawn.sum() == 0

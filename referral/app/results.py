@@ -209,7 +209,7 @@ def shown_levels(ranking: Ranking, show: Show) -> list[tuple[str, figures.Style]
 
 def painful_sides(ranking: Ranking) -> tuple[str, ...]:
     """The patient's sides that hold part of the drawing, in ``schema.SIDES`` order."""
-    sides = {schema.split_region_id(rid)[0] for rid in ranking.measure.region}
+    sides = {schema.split_region_id(rid)[0] for rid in ranking.painful_regions}
     return tuple(side for side in schema.SIDES if side in sides)
 
 
