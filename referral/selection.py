@@ -30,18 +30,19 @@ from typing import Any, Literal
 import numpy as np
 from shapely.geometry import MultiPolygon, Polygon
 
-from referral.drawing import (
-    EXPECTED_PARTS,
+from referral.drawing import Drawing, DrawingError
+from referral.formats import (
     MAX_TEXT_CHARS,
     NOT_CANONICAL,
     TEXT_VERSION,
     TEXT_VERSIONS,
     UNCHECKED_TEXT_VERSION,
-    Drawing,
-    DrawingError,
     read_outline_part,
+    read_rating,
+    split_part,
     split_text,
 )
+from referral.outline import shorten
 from referral.regions import Regions
 from referral.schema import View
 
@@ -201,23 +202,21 @@ def read_drawing_text(text: str, regions: Regions) -> Edit:
     ratings: list[tuple[str, str]] = []
     areas: dict[View, list[Polygon]] = {}
     for number, part in enumerate(parts[:MAX_LINK_PARTS], start=1):
-        kind, _, rest = part.partition("_")
-        fields = [f for f in rest.split("_") if f]
+        where = f"part {number}"
+        try:
+            kind, fields = split_part(part, where)
+            if kind == "o":
+                view, polygon = read_outline_part(fields, where)
+                areas.setdefault(view, []).append(polygon)
+        except DrawingError as exc:
+            problems.append(str(exc))
+            continue
         if kind == "r":
             ids += [rid for rid in fields if rid in regions.table.index]
-            unknown = [rid for rid in fields if rid not in regions.table.index]
-            problems += [f"part {number}: unknown region {_quote(rid)}" for rid in unknown]
+            unknown = [rid for rid in fields if rid and rid not in regions.table.index]
+            problems += [f"{where}: unknown region {_quote(rid)}" for rid in unknown]
         elif kind == "i":
-            ratings += [(str(number), item) for item in fields]
-        elif kind == "o":
-            try:
-                view, polygon = read_outline_part(part.split("_")[1:], f"part {number}")
-            except DrawingError as exc:
-                problems.append(str(exc))
-            else:
-                areas.setdefault(view, []).append(polygon)
-        else:
-            problems.append(f"part {number}: expected {EXPECTED_PARTS}")
+            ratings += [(where, item) for item in fields if item]
     drawing, more = _assemble(ids, areas, ratings, regions)
     problems += more
     # Every part read: the link is whole if it is the drawing's own text (what
@@ -241,14 +240,11 @@ def _assemble(
     for view, polygons in areas.items():
         drawing, dropped = _with_polygons(drawing, view, polygons)
         problems += dropped
-    for number, item in ratings:
-        rid, _, value = item.rpartition(".")
+    for where, item in ratings:
         try:
-            if not (value.isascii() and value.isdigit()):
-                raise DrawingError(f"expected '<region>.<0-10>', got {_quote(item)}")
-            drawing = drawing.with_intensity(rid, int(value), regions)
+            drawing = drawing.with_intensity(*read_rating(item), regions)
         except DrawingError as exc:
-            problems.append(f"part {number}: {exc}")
+            problems.append(f"{where}: {exc}")
     return drawing, problems
 
 
@@ -295,7 +291,7 @@ def _quote(text: str, limit: int = 40) -> str:
     >>> _quote("abcdef", 4)
     "'abc…'"
     """
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+    return repr(shorten(text, limit))
 
 
 def _summarise(problems: list[str]) -> tuple[str, ...]:

@@ -13,15 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from referral import schema
-from referral.drawing import (
-    MAX_FEATURES,
-    MAX_VERTICES,
-    Drawing,
-    DrawingError,
-    UnknownRegionError,
-    canonical_area,
-    enclosed_area,
-)
+from referral.drawing import Drawing, DrawingError, UnknownRegionError
+from referral.formats import MAX_FEATURES
+from referral.outline import MAX_VERTICES, canonical_area, enclosed_area
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -337,7 +331,7 @@ def wobbly_lasso(n: int, turns: float = 1.3) -> np.ndarray:
 def test_a_1000_point_self_crossing_lasso_becomes_an_area_well_under_100_ms() -> None:
     path = wobbly_lasso(1000)
     closed = np.vstack([path, path[:1]])
-    from referral.drawing import self_crossings
+    from referral.outline import self_crossings
 
     assert self_crossings(closed) > 10
     start = time.process_time()

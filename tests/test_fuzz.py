@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 
 from referral import schema
 from referral.cli import main
-from referral.drawing import MAX_TEXT_CHARS, Drawing, DrawingError
+from referral.drawing import Drawing, DrawingError
+from referral.formats import MAX_TEXT_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).parent / "cases" / "dev-cases.json"

@@ -12,7 +12,8 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from referral import drawing as drawing_module
 from referral import selection
-from referral.drawing import MAX_TEXT_CHARS, Drawing, text_check
+from referral.drawing import Drawing
+from referral.formats import MAX_TEXT_CHARS, text_check
 from referral.regions import Regions, load_regions
 from referral.selection import (
     MAX_PROBLEMS,
