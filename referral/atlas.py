@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,11 @@ def _by_level(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {level: groups.get(level, df.iloc[0:0]) for level in schema.LEVELS}
 
 
+def _ramus_order(value: str) -> object:
+    """Sort key putting the dorsal ramus before the ventral one."""
+    return {"dorsal": "0", "ventral": "1"}.get(value, value)
+
+
 def _check_level(level: str) -> None:
     if level not in schema.LEVEL_INDEX:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(schema.LEVELS)}")
@@ -193,6 +199,30 @@ class Atlas:
     ) -> pd.DataFrame:
         """Joints of ``level``'s joint-referral pathways, optionally in ``view``/on ``side``."""
         return self._level_rows("joints", level, view, side)
+
+    def level_pathways(self, level: str, pathways: Iterable[str] | None = None) -> pd.DataFrame:
+        """The pathway rows of ``level`` (only ``pathways`` when given), dorsal ramus first,
+        then by pathway id."""
+        rows = self._level_rows("pathways", level, None, None)
+        if pathways is not None:
+            rows = rows[rows["pathway"].isin(list(pathways))]
+        return rows.sort_values(["ramus", "pathway"], key=lambda s: s.map(_ramus_order))
+
+    def level_source_ids(
+        self, level: str, pathways: Iterable[str] | None = None, *, zones: bool = True
+    ) -> list[str]:
+        """Source ids cited by ``level``'s pathways (only ``pathways`` when given) and, with
+        ``zones``, by their zones, each once in first-seen order."""
+        rows = self.level_pathways(level, pathways)
+        frames = [rows]
+        if zones:
+            drawn = self.level_zones(level)
+            frames.append(drawn[drawn["pathway"].isin(rows["pathway"])])
+        ids: dict[str, None] = {}
+        for frame in frames:
+            for source_ids in frame["source_ids"]:
+                ids.update(dict.fromkeys(source_ids))
+        return list(ids)
 
     def _level_rows(
         self, name: str, level: str, view: str | None, side: str | None

@@ -47,11 +47,9 @@ class Body:
     landmarks: dict[str, Landmarks]
 
     def outline(self, view: str) -> Polygon:
-        """Return the silhouette of ``view``; KeyError lists the known views."""
-        try:
-            return self.outlines[view]
-        except KeyError:
-            raise KeyError(f"unknown view {view!r}; expected one of {schema.VIEWS}") from None
+        """Return the silhouette of ``view`` (:class:`schema.UnknownViewError` lists the
+        known views)."""
+        return self.outlines[schema.check_view(view)]
 
 
 def load_outline(path: Path) -> Polygon:

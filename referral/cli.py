@@ -157,7 +157,7 @@ def cmd_levels(args: argparse.Namespace) -> int:
     atlas = load_atlas()
     rows: list[LevelRow] = []
     for level in atlas.levels():
-        pathways = atlas.pathways[atlas.pathways["level"] == level]
+        pathways = atlas.level_pathways(level)
         rows.append(
             {
                 "level": level,

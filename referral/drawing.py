@@ -30,7 +30,6 @@ from referral.outline import (
     as_multipolygon,
     canonical_area,
     check_in_frame,
-    check_view,
     lasso_area,
     merged,
     polygonal_area,
@@ -114,7 +113,7 @@ class Drawing:
 
         ``area`` must lie in the view's frame; it is repaired by :func:`polygonal_area`.
         """
-        check_view(view)
+        schema.check_view(view)
         return self._with_areas(view, [area])
 
     def _with_areas(
@@ -156,7 +155,7 @@ class Drawing:
         - Intensities are kept for regions that are still painful (:meth:`painful_regions`)
           and dropped for the others.
         """
-        check_view(view)
+        schema.check_view(view)
         check_in_frame(view, area)
         erase = polygonal_area(rounded(area))
         shapes = regions.in_view(view)

@@ -369,8 +369,7 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
     redraw, half of a redraw's time. Overlays are drawn over them, zones translucent.
     Ranges are fixed around the body (:func:`x_range`, ``Y_RANGE``) with equal aspect.
     """
-    if view not in schema.VIEWS:
-        raise ValueError(f"unknown view {view!r}; expected one of {', '.join(schema.VIEWS)}")
+    schema.check_view(view)
     size, width = fonts(lecture), lines(lecture)
     shapes = regions.in_view(view)
     outline = body.outline(view)

@@ -279,7 +279,7 @@ def lasso_area(view: View, points: Points) -> MultiPolygon:
     are moved onto its edge before :func:`enclosed_area` (a lasso dragged past the figure's
     edge keeps the part on the figure).
     """
-    check_view(view)
+    schema.check_view(view)
     coords = _path_coordinates(points)
     x0, y0, x1, y1 = schema.VIEW_FRAMES[view]
     clipped = np.c_[np.clip(coords[:, 0], x0, x1), np.clip(coords[:, 1], y0, y1)]
@@ -296,13 +296,6 @@ def merged(polygons: Sequence[Polygon]) -> BaseGeometry:
     a canonical text are disjoint), else their union."""
     together = MultiPolygon(list(polygons))
     return together if together.is_valid else shapely.union_all(polygons)
-
-
-def check_view(view: str) -> None:
-    if view not in schema.VIEWS:
-        raise DrawingError(
-            f"unknown view {shorten(str(view))!r}; expected one of {', '.join(schema.VIEWS)}"
-        )
 
 
 @dataclass

@@ -101,11 +101,6 @@ class TapScore:
     passed: bool
 
 
-def pathway_label(pathway: str) -> str:
-    """Short display name of a pathway: ``"Superior cluneal nerves"``."""
-    return schema.PATHWAYS.get(pathway, pathway.replace("-", " ").capitalize()).split(" (")[0]
-
-
 def level_area(atlas: Atlas, level: str, view: str, pathway: str | None = None) -> BaseGeometry:
     """Union of ``level``'s zones (one pathway when given) in ``view`` on the quiz side."""
     zones = atlas.level_zones(level, view=view, side=SIDE)
@@ -126,24 +121,12 @@ def _iou(a: BaseGeometry, b: BaseGeometry) -> float:
 
 
 def _pathway_reasons(atlas: Atlas, level: str, pathways: Sequence[str] | None = None) -> list[str]:
-    rows = atlas.pathways[atlas.pathways["level"] == level]
-    if pathways is not None:
-        rows = rows[rows["pathway"].isin(pathways)]
+    rows = atlas.level_pathways(level, pathways)
     return [
-        f"{level} · {pathway_label(r.pathway)}: {r.ramus} ramus, {r.nerve} "
+        f"{level} · {schema.pathway_label(r.pathway)}: {r.ramus} ramus, {r.nerve} "
         f"({r.kind}, evidence: {r.evidence}). {r.note}".strip()
         for r in rows.itertuples()
     ]
-
-
-def _pathway_sources(atlas: Atlas, level: str, pathways: Sequence[str] | None = None) -> tuple:
-    rows = atlas.pathways[atlas.pathways["level"] == level]
-    if pathways is not None:
-        rows = rows[rows["pathway"].isin(pathways)]
-    ids: dict[str, None] = {}
-    for source_ids in rows["source_ids"]:
-        ids.update(dict.fromkeys(source_ids))
-    return tuple(ids)
 
 
 def _fresh(levels: Sequence[str], used: set[str], rng: random.Random) -> str:
@@ -177,7 +160,7 @@ def _which_level(atlas: Atlas, rng: random.Random, number: int, used: set[str]) 
         options=options,
         answer=level,
         reasons=tuple(_pathway_reasons(atlas, level)),
-        source_ids=_pathway_sources(atlas, level),
+        source_ids=tuple(atlas.level_source_ids(level, zones=False)),
     )
 
 
@@ -206,7 +189,7 @@ def _tap_level(
         level=level,
         view=view,
         reasons=tuple(_pathway_reasons(atlas, level)),
-        source_ids=_pathway_sources(atlas, level),
+        source_ids=tuple(atlas.level_source_ids(level, zones=False)),
     )
 
 
@@ -228,15 +211,15 @@ def _which_ramus(
     return Question(
         number=number,
         kind="which-ramus",
-        prompt=f"{level} · {pathway_label(pathway)}: the shaded zones show where it is felt. "
-        "Which ramus of the spinal nerve carries it?",
+        prompt=f"{level} · {schema.pathway_label(pathway)}: the shaded zones show where it "
+        "is felt. Which ramus of the spinal nerve carries it?",
         level=level,
         view=view,
         options=("dorsal ramus", "ventral ramus"),
         answer=f"{ramus} ramus",
         pathway=pathway,
         reasons=tuple(_pathway_reasons(atlas, level, [pathway])),
-        source_ids=_pathway_sources(atlas, level, [pathway]),
+        source_ids=tuple(atlas.level_source_ids(level, [pathway], zones=False)),
     )
 
 
@@ -253,9 +236,8 @@ def _dermatome_or_ramus(
     )
     band = derm.level_features(level, "posterior", (SIDE,))
     band_sources = tuple(dict.fromkeys(s for ids in band["source_ids"] for s in ids))
-    dorsal = atlas.pathways[
-        (atlas.pathways["level"] == level) & (atlas.pathways["ramus"] == "dorsal")
-    ]["pathway"].tolist()
+    pathways = atlas.level_pathways(level)
+    dorsal = pathways[pathways["ramus"] == "dorsal"]["pathway"].tolist()
     reasons = (
         f"Shape {dermatome_is} is the {level} dermatome: a band round the trunk from the "
         f"{level} spinous process to its key sensory point in front (schematic, drawn through "
@@ -276,7 +258,9 @@ def _dermatome_or_ramus(
         answer=options[0] if dermatome_is == "A" else options[1],
         dermatome_is=dermatome_is,
         reasons=reasons,
-        source_ids=tuple(dict.fromkeys([*band_sources, *_pathway_sources(atlas, level, dorsal)])),
+        source_ids=tuple(
+            dict.fromkeys([*band_sources, *atlas.level_source_ids(level, dorsal, zones=False)])
+        ),
     )
 
 

@@ -70,10 +70,9 @@ class Regions:
         return Region(rid, row["name"], row["side"], row["label"], tuple(row["choir"]))
 
     def in_view(self, view: str) -> dict[str, Geometry]:
-        """Shapes of the regions visible in ``view`` by id; KeyError for an unknown view."""
-        if view not in self.shapes:
-            raise KeyError(f"unknown view {view!r}; expected one of {schema.VIEWS}")
-        return self.shapes[view]
+        """Shapes of the regions visible in ``view`` by id (:class:`schema.UnknownViewError`
+        for an unknown view)."""
+        return self.shapes[schema.check_view(view)]
 
     def views_of(self, rid: str) -> list[str]:
         """The views (in schema order) in which region ``rid`` is visible."""
@@ -83,7 +82,7 @@ class Regions:
 
     def locate(self, view: str, x: float, y: float) -> str | None:
         """Id of the region of ``view`` containing (x, y) (boundary included), else None."""
-        tree, ids = self._trees[view] if view in self._trees else self._unknown(view)
+        tree, ids = self._trees[schema.check_view(view)]
         point = Point(x, y)
         hits = tree.query(point, predicate="intersects")
         if len(hits) == 0:
@@ -134,7 +133,7 @@ class Regions:
 
         Ids are sorted; ``pieces[i] = area ∩ region[ids[i]]`` (shapely, vectorised).
         """
-        tree, ids = self._trees[view] if view in self._trees else self._unknown(view)
+        tree, ids = self._trees[schema.check_view(view)]
         hits = sorted(tree.query(area, predicate="intersects"), key=lambda i: ids[i])
         if not hits:
             return [], np.array([], dtype=object)
@@ -156,11 +155,6 @@ class Regions:
         shows, so the largest projection is the best estimate.
         """
         return float(self.shapes[self.home_view(rid)][rid].area)
-
-    @staticmethod
-    def _unknown(view: str) -> tuple[STRtree, list[str]]:
-        """Raise the KeyError for an unknown view."""
-        raise KeyError(f"unknown view {view!r}; expected one of {schema.VIEWS}")
 
 
 def load_regions(path: Path = schema.REGIONS_FILE) -> Regions:

@@ -64,6 +64,22 @@ def is_view(value: object) -> TypeGuard[View]:
     return value in VIEWS
 
 
+class UnknownViewError(ValueError):
+    """A view name that is not one of :data:`VIEWS` (the one error every module raises)."""
+
+
+def check_view(value: object) -> View:
+    """``value`` as a :data:`View`; raise :class:`UnknownViewError` naming the known views.
+
+    >>> check_view("posterior")
+    'posterior'
+    """
+    if not is_view(value):
+        shown = repr(value)[:40]
+        raise UnknownViewError(f"unknown view {shown}; expected one of {', '.join(VIEWS)}")
+    return value
+
+
 Side = Literal["left", "right"]
 SIDES: Final[tuple[Side, ...]] = ("left", "right")
 
@@ -191,6 +207,16 @@ PATHWAYS: Final[dict[str, str]] = {
     "middle-cluneal": "Middle cluneal nerves (sacral lateral branches)",
     "sacroiliac-referral": "Sacroiliac joint referral (L5 dorsal ramus, S1-S3 lateral branches)",
 }
+
+
+def pathway_label(pathway: str) -> str:
+    """A pathway's short display name, its label without the parenthesis.
+
+    >>> pathway_label("superior-cluneal"), pathway_label("made-up")
+    ('Superior cluneal nerves', 'Made up')
+    """
+    return PATHWAYS.get(pathway, pathway.replace("-", " ").capitalize()).split(" (")[0]
+
 
 #: Which branch of the spinal nerve carries a pathway ("joint": the joint's medial branches;
 #: "ramus": the dorsal ramus, where the sources disagree on the branch, as for L5).

@@ -208,7 +208,7 @@ def test_lateral_views_mirror_landmarks(body: Body) -> None:
 def test_unknown_landmark_and_view_raise_clear_errors(body: Body) -> None:
     with pytest.raises(KeyError, match=r"posterior.*left-nose"):
         body.landmarks["posterior"].point("left-nose")
-    with pytest.raises(KeyError, match="unknown view"):
+    with pytest.raises(schema.UnknownViewError, match="unknown view"):
         body.outline("superior")
 
 

@@ -104,7 +104,7 @@ def test_collinear_outline_is_refused() -> None:
 
 
 def test_unknown_view_is_refused() -> None:
-    with pytest.raises(DrawingError, match="unknown view 'side'"):
+    with pytest.raises(schema.UnknownViewError, match="unknown view 'side'"):
         Drawing.from_outline("side", ring(0, 500, 10, 10))
 
 

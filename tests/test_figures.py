@@ -147,7 +147,7 @@ def test_lecture_mode_enlarges_fonts_and_lines(fake_body, fake_regions):
 
 
 def test_unknown_view_is_rejected(fake_body, fake_regions):
-    with pytest.raises(ValueError, match="unknown view"):
+    with pytest.raises(schema.UnknownViewError, match="unknown view"):
         figures.view_base(fake_body, fake_regions, "dorsal")
 
 

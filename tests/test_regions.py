@@ -167,7 +167,7 @@ def test_unknown_region_suggests_close_ids(regions: Regions) -> None:
         regions.region("left-grion")
     assert regions.suggest("groin")[:2] == ["left-groin", "right-groin"]
     assert "left-low-back" in regions.suggest("left-lowback")
-    with pytest.raises(KeyError, match="unknown view"):
+    with pytest.raises(schema.UnknownViewError, match="unknown view"):
         regions.in_view("top")
 
 

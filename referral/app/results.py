@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from referral import figures, matching, schema
-from referral.app import tables
 from referral.guide import guide_items
 
 if TYPE_CHECKING:
@@ -97,11 +96,6 @@ def separating_markdown(candidates: Sequence[Mapping[str, Any]], atlas: Atlas) -
 def best_coverage(ranking: Ranking, level: str) -> float:
     """The largest share of one of ``level``'s pathway territories that is drawn."""
     return max((p["coverage"] for p in ranking.pathways(level)), default=0.0)
-
-
-def pathway_label(pathway: str) -> str:
-    """The pathway's display name without its parenthesis (``Superior cluneal nerves``)."""
-    return schema.PATHWAYS.get(pathway, pathway.replace("-", " ").capitalize()).split(" (")[0]
 
 
 def ranking_rows(ranking: Ranking, n: int = TABLED) -> list[tuple[str, float, float, float]]:
@@ -217,14 +211,14 @@ def legend_markdown(atlas: Atlas, levels: Sequence[tuple[str, figures.Style]]) -
     """Markdown lines naming each drawn pathway's colour, line and ramus, per shown level."""
     lines = []
     for level, style in levels:
-        rows = tables.level_pathways(atlas, level)
+        rows = atlas.level_pathways(level)
         colours = figures.pathway_colours(rows["pathway"])
         look = "hatched" if style == "compare" else "filled"
         for row in rows.itertuples():
             line = "solid line" if row.ramus == "dorsal" else "dashed line"
             lines.append(
                 f"- **{level}** {figures.colour_name(colours[row.pathway])}, {look}, {line}: "
-                f"{pathway_label(row.pathway)} — {row.ramus} ramus"
+                f"{schema.pathway_label(row.pathway)} — {row.ramus} ramus"
             )
     return "\n".join(lines)
 
@@ -233,7 +227,7 @@ def source_ids(atlas: Atlas, levels: Sequence[str]) -> list[str]:
     """Source ids behind ``levels`` (pathways and zones), each once, in first-seen order."""
     ids: dict[str, None] = {}
     for level in levels:
-        ids.update(dict.fromkeys(tables.level_source_ids(atlas, level)))
+        ids.update(dict.fromkeys(atlas.level_source_ids(level)))
     return list(ids)
 
 
@@ -244,9 +238,7 @@ def matched_source_ids(atlas: Atlas, ranking: Ranking, levels: Sequence[str]) ->
     ids: dict[str, None] = {}
     for level in levels:
         reached = {p["pathway"] for p in ranking.pathways(level) if p["coverage"] > 0}
-        rows = tables.level_pathways(atlas, level)
-        for source_ids in rows[rows["pathway"].isin(reached)]["source_ids"]:
-            ids.update(dict.fromkeys(source_ids))
+        ids.update(dict.fromkeys(atlas.level_source_ids(level, reached, zones=False)))
     for candidate in ranking.candidates[:CANDIDATES]:
         ids.update(dict.fromkeys(candidate.source_ids))
     return list(ids)
@@ -308,7 +300,6 @@ __all__ = [
     "levels_text",
     "matched_source_ids",
     "painful_sides",
-    "pathway_label",
     "ranking_csv",
     "ranking_lines",
     "ranking_rows",

@@ -11,8 +11,6 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from referral import figures, schema
 
 if TYPE_CHECKING:
@@ -61,24 +59,13 @@ def swatch(colour: str, *, named: bool = True) -> str:
     return f"{square} {name}" if named else square
 
 
-def level_pathways(atlas: Atlas, level: str) -> pd.DataFrame:
-    """The atlas's pathway rows of ``level``, dorsal ramus first."""
-    rows = atlas.pathways[atlas.pathways["level"] == level]
-    return rows.sort_values(["ramus", "pathway"], key=lambda s: s.map(_ramus_order))
-
-
-def _ramus_order(value: str) -> object:
-    """Sort key putting the dorsal ramus before the ventral one."""
-    return {"dorsal": "0", "ventral": "1"}.get(value, value)
-
-
 LINE_STYLE: dict[str, str] = {"dorsal": "solid line", "ventral": "dashed line"}
 
 
 def pathway_table(atlas: Atlas, level: str) -> str:
     """Markdown table of ``level``'s pathways: colour swatch and line, pathway, ramus, branch,
     nerve, kind, evidence (HTML spans inside: show with ``unsafe_allow_html``)."""
-    rows = level_pathways(atlas, level)
+    rows = atlas.level_pathways(level)
     if rows.empty:
         return f"No pathway is recorded for {level}."
     colours = figures.pathway_colours(rows["pathway"])
@@ -100,11 +87,6 @@ def pathway_table(atlas: Atlas, level: str) -> str:
     return "\n".join(lines)
 
 
-def _short_name(pathway: str) -> str:
-    """A pathway's display label without its parenthesis: ``"Superior cluneal nerves"``."""
-    return schema.PATHWAYS.get(pathway, pathway).split(" (")[0]
-
-
 def legend_markdown(
     atlas: Atlas, level: str, compare: str | None = None, dermatome: bool = False
 ) -> str:
@@ -115,10 +97,10 @@ def legend_markdown(
     for shown, style in ((level, "filled"), (compare, "hatched ✕")):
         if shown is None:
             continue
-        rows = level_pathways(atlas, shown)
+        rows = atlas.level_pathways(shown)
         colours = figures.pathway_colours(rows["pathway"])
         items = [
-            f"{swatch(colours[r.pathway], named=False)} {_cell(_short_name(r.pathway))} "
+            f"{swatch(colours[r.pathway], named=False)} {_cell(schema.pathway_label(r.pathway))} "
             f"({_cell(r.ramus)})"
             for r in rows.itertuples()
         ]
@@ -129,19 +111,9 @@ def legend_markdown(
     return "  \n".join(lines)
 
 
-def level_source_ids(atlas: Atlas, level: str) -> list[str]:
-    """Source ids cited by ``level``'s pathways and zones, in first-seen order."""
-    ids: dict[str, None] = {}
-    frames = (level_pathways(atlas, level), atlas.level_zones(level))
-    for frame in frames:
-        for source_ids in frame["source_ids"]:
-            ids.update(dict.fromkeys(source_ids))
-    return list(ids)
-
-
 def citations_markdown(atlas: Atlas, level: str) -> str:
     """Numbered Markdown list of the formatted citations behind ``level``."""
-    citations = atlas.citations(level_source_ids(atlas, level))
+    citations = atlas.citations(atlas.level_source_ids(level))
     return "\n".join(f"{i}. {_cell(c)}" for i, c in enumerate(citations, start=1))
 
 
