@@ -76,7 +76,17 @@ def split_ids(text: object) -> tuple[str, ...]:
     return tuple(s.strip() for s in text.split(";") if s.strip())
 
 
-def _read_features(path: Path) -> pd.DataFrame:
+#: How the atlas's tables are read: every field as text, empty fields as "".
+CSV_READ: dict[str, Any] = {"dtype": str, "keep_default_na": False}
+
+
+def read_sources(path: Path = schema.SOURCES_FILE) -> pd.DataFrame:
+    """``sources.csv`` (shared by the atlas, the dermatomes and the guide), indexed by
+    ``source_id``, with :data:`SOURCE_COLUMNS`."""
+    return pd.read_csv(path, **CSV_READ).set_index("source_id")[list(SOURCE_COLUMNS)]
+
+
+def read_features(path: Path) -> pd.DataFrame:
     """Read a GeoJSON FeatureCollection into a DataFrame of properties + ``geometry``."""
     doc = json.loads(path.read_text(encoding="utf-8"))
     feats = doc["features"]
@@ -85,7 +95,7 @@ def _read_features(path: Path) -> pd.DataFrame:
     return table
 
 
-def _with_mirror(left: pd.DataFrame) -> pd.DataFrame:
+def with_mirror(left: pd.DataFrame) -> pd.DataFrame:
     """Stack the left-side rows and their mirror images (side right, mirrored view)."""
     left = left.assign(side="left")
     right = left.assign(
@@ -351,19 +361,17 @@ def format_citation(row: pd.Series) -> str:
 
 def load_atlas(data_dir: Path = schema.DATA_DIR) -> Atlas:
     """Load the atlas from ``data_dir`` and mirror the left side onto the right."""
-    zones = _with_mirror(_read_features(data_dir / schema.ZONES_FILE.name))
+    zones = with_mirror(read_features(data_dir / schema.ZONES_FILE.name))
     zones["source_ids"] = zones["source_ids"].map(split_ids)
-    courses = _with_mirror(_read_features(data_dir / schema.COURSES_FILE.name))
+    courses = with_mirror(read_features(data_dir / schema.COURSES_FILE.name))
     courses["source_ids"] = courses["source_ids"].map(split_ids)
-    read = {"dtype": str, "keep_default_na": False}
-    pathways = pd.read_csv(data_dir / schema.PATHWAYS_FILE.name, **read)
+    pathways = pd.read_csv(data_dir / schema.PATHWAYS_FILE.name, **CSV_READ)
     pathways["source_ids"] = pathways["source_ids"].map(split_ids)
-    joints = _with_mirror(_read_features(data_dir / JOINTS_FILE.name))
+    joints = with_mirror(read_features(data_dir / JOINTS_FILE.name))
     joints["source_ids"] = joints["source_ids"].map(split_ids)
-    sources = pd.read_csv(data_dir / schema.SOURCES_FILE.name, **read).set_index("source_id")
-    sources = sources[list(SOURCE_COLUMNS)]
-    conflicts = pd.read_csv(data_dir / schema.CONFLICTS_FILE.name, **read)
-    candidates = pd.read_csv(data_dir / schema.CANDIDATES_FILE.name, **read)
+    sources = read_sources(data_dir / schema.SOURCES_FILE.name)
+    conflicts = pd.read_csv(data_dir / schema.CONFLICTS_FILE.name, **CSV_READ)
+    candidates = pd.read_csv(data_dir / schema.CANDIDATES_FILE.name, **CSV_READ)
     for column in ("levels", "guide_ids", "source_ids"):
         candidates[column] = candidates[column].map(split_ids)
     candidates["territory"] = candidates["territory"].map(_territory)
@@ -389,6 +397,9 @@ __all__ = [
     "format_citation",
     "load_atlas",
     "mirror_geometry",
+    "read_features",
+    "read_sources",
     "source_label",
     "split_ids",
+    "with_mirror",
 ]

@@ -20,7 +20,6 @@ palette colour, so it never reads as a pathway), the key point as a star.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ import pandas as pd
 import shapely
 
 from referral import figures, schema
-from referral.atlas import mirror_geometry, split_ids
+from referral.atlas import format_citation, read_features, read_sources, split_ids, with_mirror
 
 DERMATOMES_FILE = schema.DATA_DIR / "dermatomes.geojson"  # built by referral.build.dermatomes
 SOURCES_FILE = schema.SOURCES_FILE
@@ -81,7 +80,7 @@ class Dermatomes:
         missing = [s for s in source_ids if s not in self.sources.index]
         if missing:
             raise KeyError(f"unknown dermatome source id(s): {', '.join(missing)}")
-        return [citation(self.sources.loc[sid]) for sid in source_ids]
+        return [format_citation(self.sources.loc[sid]) for sid in source_ids]
 
     def level_source_ids(self, level: str) -> list[str]:
         """Source ids cited by ``level``'s rows, in first-seen order."""
@@ -91,28 +90,11 @@ class Dermatomes:
         return list(ids)
 
 
-def citation(row: pd.Series) -> str:
-    """``Authors. Title. Journal year;volume:pages. doi:… / url`` from a sources row."""
-    issue = f"{row['year']};{row['volume']}:{row['pages']}" if row["volume"] else row["year"]
-    where = " ".join(part for part in (row["journal"], issue) if part)
-    link = f" doi:{row['doi']}" if row["doi"] else f" {row['url']}" if row["url"] else ""
-    return f"{row['authors']}. {row['title']}. {where}.{link}"
-
-
 def load_dermatomes(path: Path = DERMATOMES_FILE, sources_path: Path = SOURCES_FILE) -> Dermatomes:
     """Load the dermatome features, mirror the left side onto the right, read the sources."""
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    feats = doc["features"]
-    left = pd.DataFrame([f["properties"] for f in feats]).assign(side="left")
-    left["geometry"] = shapely.from_geojson([json.dumps(f["geometry"]) for f in feats])
-    right = left.assign(
-        side="right",
-        view=left["view"].map(schema.MIRROR_VIEW),
-        geometry=mirror_geometry(left["geometry"].to_numpy()),
-    )
-    features = pd.concat([left, right], ignore_index=True)
+    features = with_mirror(read_features(path))
     features["source_ids"] = features["source_ids"].map(split_ids)
-    sources = pd.read_csv(sources_path, dtype=str, keep_default_na=False).set_index("source_id")
+    sources = read_sources(sources_path)
     return Dermatomes(features=features[list(COLUMNS)], sources=sources)
 
 

@@ -20,13 +20,13 @@ Accuracy over ``n`` scored cases is ``hits / n`` (rounded to 3 decimals), ``None
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from referral import schema
 from referral.drawing import Drawing, DrawingError
+from referral.formats import read_json_file
 from referral.matching import AtlasIndex, rank_levels
 
 TOP = 3
@@ -57,17 +57,9 @@ def load_cases(path: Path) -> list[dict[str, Any]]:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise EvaluationError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise EvaluationError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EvaluationError(f"{path}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise EvaluationError(f"{path}: not valid JSON (nested too deeply)") from None
+        data = read_json_file(path, MAX_FILE_BYTES)
+    except DrawingError as exc:
+        raise EvaluationError(str(exc)) from None
     cases = data.get("cases") if isinstance(data, dict) else None
     if not isinstance(cases, list):
         raise EvaluationError(f"{path}: expected an object with a 'cases' list")

@@ -470,20 +470,20 @@ def read_geojson(data: Any, regions: Regions) -> Content:
     return Content(tapped, ratings, areas, [])
 
 
-def read_json_file(path: Path | str) -> Any:
-    """The JSON value of a regular file of at most :data:`MAX_FILE_BYTES`; errors name the
-    file and what is wrong with it."""
+def read_json_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES) -> Any:
+    """The JSON value of a regular UTF-8 file of at most ``max_bytes``, not nested beyond
+    Python's recursion limit; :class:`DrawingError` names the file and what is wrong."""
     path = Path(path)
     try:
         if not path.is_file():
             what = "does not exist" if not path.exists() else "is not a regular file"
             raise DrawingError(f"{path}: cannot read (it {what})")
         with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+            raw = stream.read(max_bytes + 1)
     except OSError as exc:
         raise DrawingError(f"{path}: cannot read ({exc.__class__.__name__}: {exc})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise DrawingError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
+    if len(raw) > max_bytes:
+        raise DrawingError(f"{path}: larger than {max_bytes} bytes")
     try:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

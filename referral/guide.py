@@ -27,7 +27,7 @@ from typing import Final
 import pandas as pd
 
 from referral import schema
-from referral.atlas import Atlas, format_citation, split_ids
+from referral.atlas import Atlas, format_citation, read_sources, split_ids
 
 GUIDE_FILE: Final = "guide.csv"
 GUIDE_COLUMNS: Final = (
@@ -126,14 +126,14 @@ def _tables(data_dir: Path) -> _Tables:
     raise :class:`GuideError` naming a missing file or column."""
     try:
         rows = pd.read_csv(data_dir / GUIDE_FILE, **_READ)
-        base = pd.read_csv(data_dir / schema.SOURCES_FILE.name, **_READ)
+        sources = read_sources(data_dir / schema.SOURCES_FILE.name)
         pathways = pd.read_csv(data_dir / schema.PATHWAYS_FILE.name, **_READ)
     except OSError as exc:
         raise GuideError(f"cannot read the guide data ({exc})") from None
     missing = [c for c in GUIDE_COLUMNS if c not in rows.columns]
     if missing:
         raise GuideError(f"{GUIDE_FILE}: missing column(s) {', '.join(missing)}")
-    return _Tables(rows[list(GUIDE_COLUMNS)], base.set_index("source_id"), pathways)
+    return _Tables(rows[list(GUIDE_COLUMNS)], sources, pathways)
 
 
 def guide_for(level: str, atlas: Atlas | None = None, data_dir: Path = schema.DATA_DIR) -> Guide:

@@ -105,7 +105,7 @@ def test_duplicate_ids_undecodable_and_oversized_files_are_rejected(tmp_path, mo
         load_cases(duplicate)
     latin = tmp_path / "latin.json"
     latin.write_bytes(b'{"cases": [], "about": "caf\xe9"}')
-    with pytest.raises(EvaluationError, match="not valid JSON"):
+    with pytest.raises(EvaluationError, match="not UTF-8 text"):
         load_cases(latin)
     monkeypatch.setattr(evaluate, "MAX_FILE_BYTES", 10)
     with pytest.raises(EvaluationError, match="larger than 10 bytes"):
