@@ -97,8 +97,27 @@ CORNERS: dict[str, tuple[str, str]] = {
 #: Font size (px) of the corner labels and the picture's title.
 CUE_FONT = 18
 
+#: The view's height (px) before the browser has said how big its window is; the room (px)
+#: the title, switcher and instruction take above the view; the least and most height.
+VIEW_HEIGHT, ABOVE_VIEW, VIEW_HEIGHTS = 640, 150, (480, 1000)
+#: Below this window width (px) the list of marked places goes under the view, not beside.
+STACK_BELOW = 900
+
 #: Pain intensity: what 0 and 10 mean.
 SCALE = "0 means no pain, 10 the worst pain you can imagine."
+
+
+def layout(width: int | None, height: int | None) -> tuple[int, bool]:
+    """The view's height (px) for a window of ``width`` x ``height`` px (``None``: not known
+    yet), and whether the list goes under the view: the view fills the window's height.
+
+    >>> layout(1024, 768), layout(390, 844), layout(None, None)
+    ((618, False), (694, True), (640, False))
+    """
+    if width is None or height is None:
+        return VIEW_HEIGHT, False
+    low, high = VIEW_HEIGHTS
+    return max(low, min(high, height - ABOVE_VIEW)), width < STACK_BELOW
 
 
 def plain_label(rid: str, regions: Regions) -> str:

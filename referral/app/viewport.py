@@ -62,18 +62,3 @@ def size() -> Size | None:
 
 def _noop() -> None:
     """A report of the size only needs the rerun it starts."""
-
-
-def fit(size: Size | None, above: int, bounds: tuple[int, int], default: int) -> int:
-    """A height (px) that fills the window below ``above`` px, kept within ``bounds``;
-    ``default`` while the size is not known.
-
-    >>> fit(Size(1024, 768), 150, (480, 1000), 640), fit(None, 150, (480, 1000), 640)
-    (618, 640)
-    >>> fit(Size(1280, 400), 150, (480, 1000), 640)
-    480
-    """
-    if size is None:
-        return default
-    low, high = bounds
-    return max(low, min(high, size.height - above))

@@ -23,13 +23,6 @@ from referral.selection import History, edit, read_drawing_text
 
 LINK = "drawing"
 HISTORY, LINK_SEEN, DONE, GENERATION = "pt-history", "pt-link", "pt-done", "pt-generation"
-#: Chart height (px) before the browser has said how tall its window is.
-DEFAULT_HEIGHT = 640
-#: Room (px) the title, switcher and instruction take above the chart.
-ABOVE_CHART = 150
-HEIGHTS = (480, 1000)
-#: Below this window width (px) the list goes under the body instead of beside it.
-STACK_BELOW = 900
 #: No header bar (its menu is not for the patient) and less room above the page.
 STYLE = """<style>
 header[data-testid="stHeader"] { display: none; }
@@ -155,8 +148,7 @@ def show_marking(current: Drawing, size: viewport.Size | None) -> None:
             label_visibility="collapsed",
         )
     st.markdown(f"**{cache.text('patient').strip()}** {patient.VIEW_CUES[view]}")
-    height = viewport.fit(size, ABOVE_CHART, HEIGHTS, DEFAULT_HEIGHT)
-    stacked = size is not None and size.width < STACK_BELOW
+    height, stacked = patient.layout(*(size or (None, None)))
     body, side = (st.container(), st.container()) if stacked else st.columns(2, gap="large")
     with body:
         show_view(view, current, height)
