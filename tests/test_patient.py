@@ -193,3 +193,11 @@ def test_the_qr_code_encodes_the_link():
     assert "drawing" not in svg  # the link is in the code's modules, not in the markup
     expected = segno.make(link, error="m", micro=False)
     assert f'width="{(expected.symbol_size(scale=5, border=4))[0]}"' in svg
+
+
+def test_next_patient_forgets_the_drawing_and_its_undo_steps():
+    at = done(run(mode="patient", drawing=classic().to_text()))
+    at.button(key="pt-next").click().run()
+    assert drawing_in_link(ok(at)) == Drawing()
+    assert at.title[0].value == "Where do you feel pain?"
+    assert at.button(key="pt-undo").proto.disabled  # nothing of the last patient to go back to

@@ -75,6 +75,12 @@ def on_done(done: bool) -> None:
     st.session_state[DONE] = done
 
 
+def on_next_patient() -> None:
+    """Forget the drawing and its undo steps: the next patient starts afresh."""
+    commit(History())
+    st.session_state[DONE] = False
+
+
 def read_link() -> None:
     """Take the drawing from the link when it changed from outside (a reload, a new visit);
     keep what can be read of it."""
@@ -182,7 +188,9 @@ def show_done(current: Drawing) -> None:
         st.text(link)
     st.subheader("What you marked")
     st.text("\n".join(patient.marked_lines(current, cache.regions())))
-    st.button("Go back and change it", key="pt-back", on_click=on_done, args=(False,))
+    with st.container(horizontal=True):
+        st.button("Go back and change it", key="pt-back", on_click=on_done, args=(False,))
+        st.button("Next patient", key="pt-next", on_click=on_next_patient)
 
 
 st.html(STYLE)
