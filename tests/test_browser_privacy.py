@@ -24,6 +24,7 @@ PAGES = [
     ("/?drawing=1~r_left-groin_left-iliac-crest", 4),
     ("/explore", 1),
     ("/quiz", 0),
+    ("/?mode=patient&drawing=1~r_left-groin_left-iliac-crest", 1),
 ]
 
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import streamlit as st
 
-from referral import figures, schema
+from referral import figures, patient, schema
 from referral.app import results
 from referral.atlas import Atlas, load_atlas
 from referral.body import Body, load_body
@@ -67,6 +67,18 @@ def base_figure(view: str, lecture: bool) -> tuple[str, dict[str, Any]]:
     what they are patched against (:mod:`referral.app.plot`)."""
     name = f"{view}-lecture" if lecture else view
     return name, figures.compose(base(view, lecture))
+
+
+@st.cache_resource(show_spinner=False)
+def patient_base(view: schema.View) -> figures.ViewBase:
+    """One view's base in the patient's words (:func:`referral.patient.view_base`)."""
+    return patient.view_base(base(view, False), body(), regions())
+
+
+@st.cache_resource(show_spinner=False)
+def patient_base_figure(view: schema.View) -> tuple[str, dict[str, Any]]:
+    """:func:`base_figure` of the patient's view, and the name the charts know it by."""
+    return f"{view}-patient", figures.compose(patient_base(view))
 
 
 @st.cache_resource(show_spinner=False, max_entries=1024)
