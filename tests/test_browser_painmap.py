@@ -331,7 +331,7 @@ def test_the_summary_of_each_published_case_prints_on_one_page(browser):
             continue
         drawing = Drawing.from_regions(case["regions"], regions)
         ranking = rank_levels(drawing, index)
-        top = list(results.ranked(ranking, report.TOP)["level"])
+        top = [m.level for m in ranking.matched(report.TOP)]
         page.set_content(
             report.summary_html(
                 drawing,

@@ -18,7 +18,6 @@ from test_browser_privacy import outside
 from test_browser_taps import tap_point, wait_for_regions
 
 from referral import patient
-from referral.app import results
 from referral.atlas import load_atlas
 from referral.drawing import Drawing
 from referral.matching import AtlasIndex, rank_levels
@@ -98,7 +97,7 @@ def test_a_patients_drawing_opens_unchanged_in_the_pain_map(browser, app_url):
         for view in ("posterior", "left-lateral"):  # the drawing is drawn where it was tapped
             assert clinic.evaluate(DRAWING_TRACES, view) >= 1
         ranking = rank_levels(expected, AtlasIndex(load_atlas(), regions()))
-        assert ranked(clinic)[:3] == list(results.ranked(ranking, 3)["level"])
+        assert ranked(clinic)[:3] == [m.level for m in ranking.matched(3)]
         assert not outside(requests, app_url)
     finally:
         context.close()

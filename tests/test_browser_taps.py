@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from test_browser_painmap import READY, ranked, settle
 
-from referral.app import results
 from referral.app.harness import TAP_POINT
 from referral.atlas import load_atlas
 from referral.drawing import Drawing
@@ -97,7 +96,7 @@ def expected_levels(regions: list[str], n: int = 3) -> list[str]:
     """The top ``n`` levels the core ranks for a drawing of ``regions``."""
     drawing = Drawing.from_regions(regions, load_regions())
     ranking = rank_levels(drawing, AtlasIndex(load_atlas(), load_regions()))
-    return list(results.ranked(ranking, n)["level"])
+    return [m.level for m in ranking.matched(n)]
 
 
 def tap_point(page: Any, view: str, region: str) -> dict[str, float]:
