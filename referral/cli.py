@@ -21,7 +21,7 @@ from referral import schema
 from referral.atlas import load_atlas
 from referral.body import load_body
 from referral.drawing import Drawing, DrawingError
-from referral.evaluate import EvaluationError, evaluate_file, format_report
+from referral.evaluate import EvaluationError, evaluate_file, format_markdown, format_report
 from referral.guide import guide_items
 from referral.matching import AtlasIndex, rank_levels
 from referral.regions import Regions, load_regions
@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
         "cases", type=Path, help="cases JSON (see shared/clinical/dev-cases.json)"
     )
     evaluate.add_argument("--json", action="store_true", help="print JSON")
+    evaluate.add_argument(
+        "--markdown", action="store_true", help="print the tables of docs/evaluation.md"
+    )
     app = sub.add_parser("app", help="serve the app (Streamlit) with the project's settings")
     app.add_argument("--port", type=_port, default=None, help="TCP port (default 8501)")
     app.add_argument(
@@ -249,7 +252,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     regions = load_regions()
     try:
         report = evaluate_file(args.cases, AtlasIndex(load_atlas(), regions))
-        text = None if args.json else format_report(report)
+        text = None if args.json else (format_markdown if args.markdown else format_report)(report)
     except RecursionError:
         raise UsageError(f"{args.cases}: the JSON is nested too deeply") from None
     except (TypeError, KeyError, AttributeError) as exc:  # a value of an unexpected type

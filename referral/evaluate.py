@@ -285,3 +285,57 @@ def format_report(report: dict[str, Any]) -> str:
                 f"{_pct(g['source_top3_accuracy']):>8}{_pct(g['false_unexplained']):>9}"
             )
     return "\n".join(lines)
+
+
+#: How a Markdown table shows a missing value (an en dash).
+NONE = "\u2013"
+
+
+def format_markdown(report: dict[str, Any]) -> str:
+    """The evaluation as the Markdown tables of ``docs/evaluation.md``: accuracy by split and
+    spine region, by split, by spine region and overall, then one row per case."""
+    summary = report["summary"]
+    head = (
+        "| group | cases | scored | level top-1 | level top-3 | source top-3 | "
+        "`unexplained` on genuine cases |\n|---|---|---|---|---|---|---|"
+    )
+    groups = [
+        *summary["by_split_and_region"].items(),
+        *((f"**{k}**", g) for k, g in summary["by_split"].items()),
+        *summary["by_spine_region"].items(),
+        ("**all**", {**summary, "scored": len(_scored(report["cases"])[0])}),
+    ]
+    lines = [head]
+    for name, g in groups:
+        shares = (
+            g["top1_accuracy"],
+            g["top3_accuracy"],
+            g["source_top3_accuracy"],
+            g["false_unexplained"],
+        )
+        shown = " | ".join(NONE if v is None else f"{v:.0%}" for v in shares)
+        lines.append(f"| {name} | {g['cases']} | {g['scored']} | {shown} |")
+    lines += [
+        "",
+        "| case | region | split | accepted levels | accepted source | top 3 levels (score) | "
+        "first three candidates | flags raised | result |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["cases"]:
+        top = ", ".join(f"{t['level']} {t['score']:.2f}" for t in r["top"])
+        result = "pass" if r["pass"] else "FAIL"
+        if r["atlas_source"]:
+            result = "not counted (atlas drawn from it)"
+        row = (
+            r["id"],
+            r["spine_region"],
+            r["split"],
+            ", ".join(r["accept_levels"]) or NONE,
+            ", ".join(r["accept_sources"]) or NONE,
+            top,
+            ", ".join(r["top_sources"]) or NONE,
+            ", ".join(r["flags"]) or NONE,
+            result,
+        )
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)

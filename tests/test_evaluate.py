@@ -284,3 +284,22 @@ def test_min_top3_above_the_measured_accuracy_fails(capsys):
 
     assert cli.main(["evaluate", str(PUBLISHED), "--min-top3", "0.99"]) == 1
     assert cli.main(["evaluate", str(PUBLISHED), "--min-top3", "0.5"]) == 0
+
+
+def test_the_markdown_tables_hold_every_group_and_case_as_measured():
+    """``evaluate --markdown`` writes docs/evaluation.md's tables from the same report."""
+    report = evaluate_cases(load_cases(PUBLISHED), index())
+    text = evaluate.format_markdown(report)
+    rows = {line.split(" | ")[0][2:]: line for line in text.splitlines() if line.startswith("| ")}
+    for case in report["cases"]:
+        row = rows[case["id"]]
+        expected = "not counted" if case["atlas_source"] else ("pass" if case["pass"] else "FAIL")
+        assert row.split(" | ")[-1].startswith(expected), row
+    held_out = report["summary"]["by_split"]["held-out"]
+    assert rows["**held-out**"].split(" | ")[4] == f"{held_out['top3_accuracy']:.0%}"
+    everything = rows["**all**"].split(" | ")
+    assert everything[1:3] == [str(len(report["cases"])), str(report_scored(report))]
+
+
+def report_scored(report: dict[str, Any]) -> int:
+    return sum(bool(c["accept_levels"]) and not c["atlas_source"] for c in report["cases"])
