@@ -209,13 +209,10 @@ class Drawing:
         """Return the painful area per view: tapped regions visible there ∪ outlines there."""
         result: dict[str, BaseGeometry] = {}
         for view in schema.VIEWS:
-            parts = [
-                regions.shapes[view][rid] for rid in self.regions if rid in regions.shapes[view]
-            ]
-            if view in self.outlines:
-                parts.append(self.outlines[view])
-            if parts:
-                result[view] = shapely.union_all(parts)
+            parts = [regions.union(view, self.regions), self.outlines.get(view)]
+            drawn = [part for part in parts if part is not None]
+            if drawn:
+                result[view] = drawn[0] if len(drawn) == 1 else shapely.union_all(drawn)
         return result
 
     def __eq__(self, other: object) -> bool:

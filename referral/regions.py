@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,8 @@ from shapely.strtree import STRtree
 from referral import schema
 
 Geometry: TypeAlias = Polygon | MultiPolygon
+#: How many unions of tapped regions :meth:`Regions.union` keeps (shared by every session).
+UNIONS_KEPT = 512
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,28 @@ class Regions:
             rid: max(views, key=lambda v: (shapes[v][rid].area, -schema.VIEWS.index(v)))
             for rid, views in self._views.items()
         }
+        self._unions: dict[tuple[str, frozenset[str]], BaseGeometry] = {}
+        self._unions_lock = threading.Lock()
+
+    def union(self, view: str, ids: Iterable[str]) -> BaseGeometry | None:
+        """The union of the regions ``ids`` as drawn in ``view`` (those it shows), or
+        ``None`` when it shows none of them. Kept for the last :data:`UNIONS_KEPT` sets: a tap
+        changes the tapped set of one view, and the page redraws all four."""
+        shapes = self.in_view(view)
+        shown = frozenset(rid for rid in ids if rid in shapes)
+        if not shown:
+            return None
+        key = (view, shown)
+        with self._unions_lock:
+            union = self._unions.pop(key, None)
+        if union is None:
+            union = shapely.union_all([shapes[rid] for rid in sorted(shown)])
+        with self._unions_lock:
+            self._unions.pop(key, None)
+            while len(self._unions) >= UNIONS_KEPT:
+                del self._unions[next(iter(self._unions))]
+            self._unions[key] = union  # newest last
+        return union
 
     def ids(self) -> list[str]:
         """All region ids, sorted."""

@@ -6,6 +6,7 @@ import csv
 import itertools
 
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
@@ -228,3 +229,19 @@ def test_redcap_keys_map_to_the_choir_code_of_the_same_row() -> None:
         key, code = row["redcap_key"], int(row["choir_code"])
         assert mapping[key.lower()] == code
         assert key[0] == ("f" if row["view"] == "front" else "b")
+
+
+def test_the_union_of_tapped_regions_is_the_shapes_union_and_kept_bounded(
+    regions: Regions, monkeypatch
+) -> None:
+    ids = ["left-groin", "left-iliac-crest", "left-trochanter"]
+    shown = [rid for rid in ids if rid in regions.shapes["anterior"]]
+    expected = shapely.union_all([regions.shapes["anterior"][rid] for rid in shown])
+    union = regions.union("anterior", ids)
+    assert union is not None and union.equals(expected)
+    assert regions.union("anterior", reversed(ids)) is union  # kept, whatever the order
+    assert regions.union("posterior", ["left-groin"]) is None  # not shown there
+    monkeypatch.setattr("referral.regions.UNIONS_KEPT", 2)
+    for rid in ("left-knee", "left-shin", "left-foot"):
+        regions.union("anterior", [rid])
+    assert len(regions._unions) == 2
