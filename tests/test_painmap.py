@@ -81,7 +81,7 @@ def plain_texts(at: AppTest) -> list[str]:
 
 
 def markdown_texts(at: AppTest) -> str:
-    parts = [*at.markdown, *at.caption, *at.subheader, *at.warning, *at.info]
+    parts = [*at.markdown, *at.caption, *at.header, *at.warning, *at.info]
     return "\n".join(p.value for p in parts)
 
 
@@ -204,7 +204,7 @@ def test_the_best_match_comes_with_its_examination_guide_written_when_opened():
 
 def candidates_text(at: AppTest) -> str:
     """The Markdown headed ``Sources to consider`` (empty when there is none)."""
-    found = [m.value for m in at.markdown if m.value.startswith("### Sources to consider")]
+    found = [m.value for m in at.markdown if m.value.startswith("## Sources to consider")]
     assert len(found) <= 1
     return found[0] if found else ""
 

@@ -98,7 +98,7 @@ if is_lecture:
 level_now = st.session_state["level"]
 if is_lecture:
     top = st.columns([2.4, 1.1, 1.1, 1.1, 3], vertical_alignment="center")
-    top[0].markdown(f"## {level_now} · Explore levels")
+    top[0].markdown(f"# {level_now} · Explore levels")
     bar = top[1:4]
     top[4].caption(cache.text("disclaimer"))
 else:
@@ -171,19 +171,19 @@ if not is_lecture:
     with st.expander("How to read the map"):
         st.markdown(cache.text("explore"))
 
-st.subheader(f"{level}: pathways")
+st.header(f"{level}: pathways")
 st.markdown(tables.pathway_table(atlas, level), unsafe_allow_html=True)
 if with_dermatome:
-    st.subheader(f"{level}: dermatome beside the dorsal ramus territory")
+    st.header(f"{level}: dermatome beside the dorsal ramus territory")
     st.markdown(tables.dermatome_markdown(cache.dermatomes(), level))
     st.markdown(cache.text("explore-dermatomes"))
 conflicts = tables.conflicts_markdown(atlas, level)
 if conflicts:
-    st.subheader("Where the sources disagree")
+    st.header("Where the sources disagree")
     st.markdown(conflicts)
-st.subheader("From match to examination")
+st.header("From match to examination")
 st.markdown(tables.guide_markdown(guide_for(level, atlas)))
-st.subheader("Sources")
+st.header("Sources")
 st.markdown(tables.citations_markdown(atlas, level))
 if with_dermatome:
     derm = cache.dermatomes()

@@ -236,7 +236,7 @@ def show_ranking(ranking: Ranking, lines: list[str], current: Drawing) -> None:
     """The ranked levels as text ``lines`` (in the container keyed ``ranking``) and the
     flags."""
     with st.container(key="ranking"):
-        st.subheader("Best-matching levels")
+        st.header("Best-matching levels")
         if current.is_empty:
             st.info("Mark where it hurts: tap regions on the views, or outline an area.")
         elif not lines:
@@ -262,7 +262,7 @@ def show_candidates(ranking: Ranking) -> None:
     # each element more costs the browser a layout.
     undecided = results.undecided_sentence(ranking)
     verdict = [f"**{results.escape_markdown(undecided)}**"] if undecided else []
-    st.markdown("\n\n".join(["### Sources to consider", *lines, *verdict]))
+    st.markdown("\n\n".join(["## Sources to consider", *lines, *verdict]))
     listed = tuple(c.candidate_id for c in ranking.candidates[: results.CANDIDATES])
     with st.expander("What separates them", key="separates", on_change="rerun") as section:
         if section.open:
@@ -519,6 +519,9 @@ def map_and_results() -> None:
         show_ways_in()
 
 
+#: The page's h1 for screen readers: the navigation above shows its name already, and the
+#: four views need the height a visible title would take.
+st.html('<h1 class="visually-hidden">Pain map</h1>')
 read_link()
 plot.bases(dict(cache.base_figure(view, False) for view in schema.VIEWS))
 st.html(results.RANKING_TABLE_STYLE)

@@ -1,0 +1,116 @@
+"""WCAG 2.2 AA in a real browser: axe-core on every page, titles and headings.
+
+axe-core (``node_modules/axe-core``, installed by ``make test`` from the npm registry with
+``npm ci``) is read from disk and injected into each page inline, so nothing is fetched from
+another host. A page fails on any serious or critical violation of a WCAG 2.0-2.2 A/AA rule,
+and on any skipped heading level or missing h1; the failure lists each rule with the
+elements it found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from referral.app import harness
+
+pytestmark = pytest.mark.browser
+
+AXE = harness.ROOT / "node_modules" / "axe-core" / "axe.min.js"
+#: The rule sets checked: WCAG 2.0, 2.1 and 2.2 at levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+#: Heading rules axe files under best practice, checked here as well.
+HEADING_RULES = {"heading-order": {"enabled": True}, "page-has-heading-one": {"enabled": True}}
+FAILING_IMPACTS = {"serious", "critical"}
+#: Every page, in the states that show something more: (path, charts drawn when ready).
+PAGES = [
+    ("/", 4),
+    ("/?drawing=1~r_left-groin_left-iliac-crest", 4),
+    ("/explore", 3),
+    ("/explore?level=L5&compare=T12&lecture=1", 3),
+    ("/quiz?seed=7", 0),
+]
+TITLES = {
+    "/": "Pain map · Referral Map",
+    "/explore": "Explore levels · Referral Map",
+    "/quiz": "Quiz · Referral Map",
+}
+READY = """n => {
+    const charts = [...document.querySelectorAll('.js-plotly-plot')];
+    return charts.length >= n && charts.every(gd => gd._fullLayout && gd.data.length)
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && document.querySelector('h1') !== null;
+}"""
+RUN_AXE = """async ([tags, rules]) => {
+    const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, rules});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
+    }));
+}"""
+
+
+def open_page(browser: Any, url: str, charts: int) -> Any:
+    """A new page at ``url`` (1440 x 900) once its charts are drawn and the run is over."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(url)
+    page.wait_for_function(READY, arg=charts, timeout=60_000)
+    page.wait_for_timeout(500)  # the last rerun's elements settle
+    return page
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on ``page`` for the WCAG A/AA tags and the heading rules."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make test` installs it (npm ci)")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return page.evaluate(RUN_AXE, [WCAG_TAGS, HEADING_RULES])
+
+
+def failing(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The violations this suite does not accept: serious or critical, or a heading rule."""
+    return [v for v in violations if v["impact"] in FAILING_IMPACTS or v["id"] in HEADING_RULES]
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    """One paragraph per violation: rule, impact, help, then each element and why."""
+    parts = []
+    for v in violations:
+        nodes = "\n".join(f"  - {n['target']}\n    {n['summary']}" for n in v["nodes"])
+        parts.append(f"{v['id']} ({v['impact']}): {v['help']}\n{nodes}")
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(("path", "charts"), PAGES, ids=[p for p, _ in PAGES])
+def test_axe_finds_nothing_serious(browser, app_url, path, charts):
+    page = open_page(browser, app_url + path, charts)
+    try:
+        found = failing(axe_violations(page))
+    finally:
+        page.close()
+    assert not found, f"axe-core on {path}:\n{describe(found)}"
+
+
+@pytest.mark.parametrize("path", list(TITLES))
+def test_one_h1_and_a_title_of_its_own(browser, app_url, path):
+    page = open_page(browser, app_url + path, 0)
+    try:
+        page.wait_for_function(f"() => document.title === {TITLES[path]!r}", timeout=10_000)
+        h1 = page.evaluate("() => [...document.querySelectorAll('h1')].map(h => h.textContent)")
+    finally:
+        page.close()
+    assert len(h1) == 1, h1
+    assert TITLES[path].startswith(h1[0]), (h1, TITLES[path])
+
+
+def test_the_check_reports_what_it_finds():
+    violations = [
+        {"id": "color-contrast", "impact": "serious", "help": "Contrast", "nodes": [
+            {"target": ".caption > p", "summary": "Fix: contrast of 3.88"}]},
+        {"id": "region", "impact": "moderate", "help": "Landmarks", "nodes": []},
+        {"id": "heading-order", "impact": "moderate", "help": "Order", "nodes": []},
+    ]  # fmt: skip
+    found = failing(violations)
+    assert [v["id"] for v in found] == ["color-contrast", "heading-order"]
+    assert ".caption > p" in describe(found) and "3.88" in describe(found)
