@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from referral import schema
+from referral import labels, schema
 
 if TYPE_CHECKING:
     from referral.atlas import Atlas, Row
@@ -383,7 +383,7 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
         grid = lattice(geom)
         points.append(grid)
         rids += [rid] * len(grid)
-    labels = {rid: regions.region(rid).label for rid in shapes}
+    region_labels = {rid: regions.region(rid).label for rid in shapes}
     xs = x_range(body, view)
     layout = {
         "template": "none",
@@ -425,7 +425,7 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
         layout=layout,
         points=np.vstack(points),
         point_region=tuple(rids),
-        point_label=tuple(labels[r] for r in rids),
+        point_label=tuple(region_labels[r] for r in rids),
     )
 
 
@@ -693,6 +693,7 @@ def compose(
     height: int = 640,
     legend: bool = False,
     legend_height: int = 0,
+    width: float | None = None,
 ) -> dict[str, Any]:
     """Stack ``layers`` on ``base`` and return a plain plotly figure dict.
 
@@ -704,6 +705,9 @@ def compose(
     ``"tap"`` (a click reports its point), ``"lasso"`` (drag draws a lasso), ``"none"`` (hover
     only). Legend entries repeated across layers (same ``legendgroup``) are shown once;
     ``legend_height`` px are reserved below the body for the legend when ``legend``.
+    Course labels are moved apart from each other and from every marker
+    (:func:`referral.labels.place`) for a view ``height`` px tall and at most ``width`` px
+    wide (the narrowest it is shown at; ``None``: as wide as it needs).
     """
     fills = [t for layer in layers for t in layer.fills]
     overlay = [t for layer in layers for t in layer.lines]
@@ -724,7 +728,7 @@ def compose(
         "dragmode": "lasso" if tool == "lasso" else False,
         "clickmode": "none" if tool == "none" else "event",
     }
-    return {"data": data, "layout": layout}
+    return {"data": labels.place(data, layout, width), "layout": layout}
 
 
 def patch(figure: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
