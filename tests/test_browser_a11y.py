@@ -114,3 +114,65 @@ def test_the_check_reports_what_it_finds():
     found = failing(violations)
     assert [v["id"] for v in found] == ["color-contrast", "heading-order"]
     assert ".caption > p" in describe(found) and "3.88" in describe(found)
+
+
+CHART_NAMES = """() => Object.fromEntries([...document.querySelectorAll('[role="figure"]')]
+    .map(gd => [gd.closest('[class*="st-key-map-"]').className.match(/st-key-map-([a-z-]+)/)[1],
+                gd.getAttribute('aria-label')]))"""
+LIVE = '.st-key-ranking-live [aria-live="polite"]'
+
+
+def test_a_tap_renames_its_chart_lists_the_region_and_is_announced(browser, app_url):
+    from test_browser_taps import SETTLED_ON, open_map
+
+    from referral.app.harness import TAP_POINT
+
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        open_map(page, app_url)
+        assert page.evaluate(CHART_NAMES) == {
+            "anterior": "Anterior view: nothing marked",
+            "posterior": "Posterior view: nothing marked",
+            "left-lateral": "Left lateral view: nothing marked",
+            "right-lateral": "Right lateral view: nothing marked",
+        }
+        live = page.locator(LIVE).element_handle()
+        assert "none yet" in live.text_content()
+        assert "nothing yet" in page.locator(".st-key-marked").inner_text()
+        point = page.evaluate(TAP_POINT, ["anterior", "left-groin"])
+        page.mouse.click(point["x"], point["y"])
+        page.wait_for_function(SETTLED_ON, arg=["left-groin"], timeout=30_000)
+        page.wait_for_function(
+            "el => el.textContent.startsWith('Best-matching levels: 1. ')", arg=live
+        )
+        names = page.evaluate(CHART_NAMES)
+        marked = page.locator(".st-key-marked").inner_text()
+        # The same node spoke: a live region announces changes only while it stays mounted.
+        assert live.evaluate("node => node.isConnected")
+    finally:
+        page.close()
+    assert names["anterior"].startswith("Anterior view: left groin marked; "), names
+    assert names["anterior"].endswith(" zones drawn"), names
+    assert names["posterior"].startswith("Posterior view: nothing marked"), names
+    assert "left groin" in marked, marked
+
+
+def test_explore_names_each_view_by_what_it_draws(browser, app_url):
+    from referral.app import tables
+
+    page = open_page(browser, f"{app_url}/explore?level=L5&compare=T12", 3)
+    try:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[role=\"figure\"]')]"
+            ".every(gd => (gd.getAttribute('aria-label') || '').includes('L5'))"
+        )
+        names = page.evaluate(
+            "() => [...document.querySelectorAll('[role=\"figure\"]')]"
+            ".map(gd => [gd._fullLayout.meta.view, gd.getAttribute('aria-label')])"
+        )
+    finally:
+        page.close()
+    assert names == [
+        [view, tables.level_chart_name(view, "L5", ("left",), "T12", False)]
+        for view in ("anterior", "posterior", "left-lateral")
+    ]

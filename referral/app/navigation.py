@@ -64,5 +64,6 @@ def main() -> None:
         },
         position="top",  # the pages' own sidebars stay free for controls
     )
-    st.set_page_config(page_title=page_title(page.title))  # each page its own tab title
+    if st.runtime.exists():  # a bare import (no server) has no page to title
+        st.set_page_config(page_title=page_title(page.title))  # each page its own tab title
     page.run()

@@ -417,6 +417,11 @@ export default function (component) {
     parentElement.appendChild(gd);
     watchPresses(gd);
   }
+  // The chart is a figure named in words (what is marked, which level): its name follows
+  // every figure the server sends.
+  gd.setAttribute("role", "figure");
+  if (data.name) gd.setAttribute("aria-label", data.name);
+  else gd.removeAttribute("aria-label");
   if (data.events) acknowledge(data.key, data.ack);
   gd.__referral = { ...gd.__referral, key: data.key, events: data.events, setStateValue };
   let current = true;

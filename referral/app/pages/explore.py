@@ -167,6 +167,7 @@ for column, view in zip(columns, views, strict=True):
             base=cache.base_figure(view, is_lecture),
             config={"displaylogo": False},
             level=level,
+            name=tables.level_chart_name(view, level, sides, compare_level, with_dermatome),
         )
 side_panel.markdown(legend, unsafe_allow_html=True)
 if not is_lecture:

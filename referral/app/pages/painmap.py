@@ -21,7 +21,7 @@ import shapely
 import streamlit as st
 
 from referral import figures, report, schema
-from referral.app import cache, links, plot, results, sharing, ways_in
+from referral.app import announce, cache, links, plot, results, sharing, ways_in
 from referral.drawing import Drawing, DrawingError
 from referral.matching import Ranking, rank_levels
 from referral.regions import Regions
@@ -237,6 +237,7 @@ def show_ranking(ranking: Ranking, lines: list[str], current: Drawing) -> None:
     flags."""
     with st.container(key="ranking"):
         st.header("Best-matching levels")
+        announce.live_text(results.ranking_announcement(ranking), key="ranking-live")
         if current.is_empty:
             st.info("Mark where it hurts: tap regions on the views, or outline an area.")
         elif not lines:
@@ -345,8 +346,10 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
     sides = results.painful_sides(ranking) or schema.SIDES
     widths = [figures.x_range(cache.body(), view) for view in schema.VIEWS]
     columns = st.columns([x1 - x0 for x0, x1 in widths], gap="small")
+    levels = [level for level, _ in shown]
     for column, view in zip(columns, schema.VIEWS, strict=True):
         figure = chart_figure(view, tool, shapes.get(view), tuple(shown), sides)
+        marked = results.marked_regions(current, cache.regions(), view)
         with column.container(key=f"map-{view}"):
             plot.plot(
                 figure,
@@ -354,7 +357,10 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
                 base=cache.base_figure(view, False),
                 on_select=functools.partial(on_chart, view),
                 config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"pain-map-{view}"}},
+                name=results.chart_name(view, marked, levels),
             )
+    with st.container(key="marked"):  # what is marked, in words (not only in colour)
+        st.markdown(results.marked_markdown(current, cache.regions()))
     if shown:
         st.markdown(cache.legend_markdown(tuple(shown)))
         st.caption(
