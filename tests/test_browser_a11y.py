@@ -176,3 +176,71 @@ def test_explore_names_each_view_by_what_it_draws(browser, app_url):
         [view, tables.level_chart_name(view, "L5", ("left",), "T12", False)]
         for view in ("anterior", "posterior", "left-lateral")
     ]
+
+
+#: The focused element, and whether a ring of at least 2 px shows around it (around its
+#: label for a toggle, check box or radio input, which the drawn control hides).
+FOCUSED = """() => {
+    const e = document.activeElement;
+    const hidden = e.tagName === 'INPUT' && ['checkbox', 'radio'].includes(e.type);
+    const ring = hidden && e.closest('label') ? e.closest('label') : e;
+    const s = getComputedStyle(ring);
+    const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)
+        || s.boxShadow !== 'none';
+    const name = (e.getAttribute('aria-label') || e.innerText || e.value || '').trim();
+    return {tag: e.tagName, name: name.slice(0, 30), shown};
+}"""
+
+
+@pytest.mark.parametrize(
+    ("path", "charts"), [("/", 4), ("/explore", 3)], ids=["painmap", "explore"]
+)
+def test_the_keyboard_focus_is_visible_on_every_control(browser, app_url, path, charts):
+    page = open_page(browser, app_url + path, charts)
+    seen = []
+    try:
+        for _ in range(24):
+            page.keyboard.press("Tab")
+            seen.append(page.evaluate(FOCUSED))
+    finally:
+        page.close()
+    controls = [f for f in seen if f["tag"] not in ("BODY", "MAIN")]
+    assert len(controls) >= 10, seen
+    assert [f for f in controls if not f["shown"]] == [], seen
+
+
+#: The level the ladder shows, the option chosen in a keyed radio group, and what has the
+#: keyboard focus.
+RADIO_STATE = """key => ({
+    level: document.querySelector('.st-key-level [aria-checked="true"]').textContent.trim(),
+    chosen: document.querySelector(`.st-key-${key} [aria-checked="true"]`).textContent.trim(),
+    focused: document.activeElement.textContent.trim(),
+})"""
+
+
+@pytest.mark.parametrize(
+    ("key", "first", "second"), [("side", "left", "right"), ("views", "all", "anterior")]
+)
+def test_arrow_keys_move_within_a_radio_group_not_the_level(browser, app_url, key, first, second):
+    page = open_page(browser, f"{app_url}/explore", 3)
+    try:
+        page.locator(f'.st-key-{key} [role="radio"]', has_text=first).focus()
+        before = page.evaluate(RADIO_STATE, key)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            f"key => ({RADIO_STATE})(key).chosen === {second!r}", arg=key, timeout=30_000
+        )
+        page.wait_for_function(READY, arg=1, timeout=60_000)
+        after = page.evaluate(RADIO_STATE, key)
+        # The page's own arrow-key shortcut still steps the level outside the controls.
+        page.evaluate("() => document.activeElement.blur()")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "() => document.querySelector('.st-key-level [aria-checked=\"true\"]')"
+            ".textContent.trim() === 'L1'",
+            timeout=30_000,
+        )
+    finally:
+        page.close()
+    assert before == {"level": "T12", "chosen": first, "focused": first}
+    assert after == {"level": "T12", "chosen": second, "focused": second}

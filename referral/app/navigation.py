@@ -26,7 +26,8 @@ APP_TITLE = "Referral Map"
 #: Captions (the disclaimer) are darker than Streamlit's 3.9:1 grey: 5.8:1 or more on every
 #: background of the app (WCAG 1.4.3 asks for 4.5:1). ``.visually-hidden`` keeps a heading
 #: for screen readers where the page shows its name already (the pain map's h1). Every
-#: control shows where the keyboard focus is (WCAG 2.4.7).
+#: control shows where the keyboard focus is (WCAG 2.4.7): a dark ring, around a toggle's or
+#: a check box's whole label (their own input is hidden under the drawn switch).
 STYLE = """<style>
 [data-testid='stMainBlockContainer'] { padding-top: 76px; }
 [data-testid='stCaptionContainer'] { color: #5e5c5a; opacity: 1; }
@@ -36,6 +37,8 @@ STYLE = """<style>
 .stApp :is(button, a, input, select, textarea, summary, [role='radio'], [role='tab'],
     [role='checkbox'], [role='switch'], [role='option'], [tabindex]):focus-visible {
     outline: 2px solid #1A1A1A !important; outline-offset: 2px; }
+.stApp label:has(input:is([type='checkbox'], [type='radio']):focus-visible) {
+    outline: 2px solid #1A1A1A; outline-offset: 2px; }
 </style>"""
 
 
