@@ -86,7 +86,9 @@ SPARE_COLOURS: tuple[str, ...] = (
 )
 #: Colour of the patient's pain (selected regions and drawings).
 PAIN_COLOUR = PALETTE["vermillion"]
-PAIN_EDGE = "#8A3C00"
+#: The drawing's edge: a dark vermillion that keeps 3:1 or more against the skin and every
+#: zone beside it (WCAG 1.4.11; the lightest was 2.9:1 beside a blue core zone at #8A3C00).
+PAIN_EDGE = "#6B2E00"
 
 SKIN = "#F6E3D3"
 OUTLINE = "#2B2B2B"
@@ -156,6 +158,41 @@ def rgba(hex_colour: str, alpha: float) -> str:
     """Return ``rgba(r,g,b,alpha)`` for ``#RRGGBB``."""
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def blend(hex_colour: str, alpha: float, background: str) -> str:
+    """``hex_colour`` at opacity ``alpha`` over ``background``, as ``#rrggbb``.
+
+    >>> blend("#000000", 0.5, "#FFFFFF")
+    '#808080'
+    """
+    top, under = _channels(hex_colour), _channels(background)
+    mixed = (round(alpha * a + (1 - alpha) * b) for a, b in zip(top, under, strict=True))
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """The WCAG 2 contrast ratio of two ``#RRGGBB`` colours, 1 to 21.
+
+    >>> round(contrast_ratio("#000000", "#FFFFFF"), 1), contrast_ratio("#F6E3D3", "#F6E3D3")
+    (21.0, 1.0)
+    """
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _channels(hex_colour: str) -> tuple[int, int, int]:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return r, g, b
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2's relative luminance of an sRGB colour."""
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+        for c in (v / 255 for v in _channels(hex_colour))
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
 def colour_name(hex_colour: str) -> str:
@@ -810,8 +847,10 @@ __all__ = [
     "PATHWAY_COLOUR_NAMES",
     "Layer",
     "ViewBase",
+    "blend",
     "colour_name",
     "compose",
+    "contrast_ratio",
     "drawing_layer",
     "fonts",
     "lattice",
