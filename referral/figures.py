@@ -735,8 +735,9 @@ def compose(
     """Stack ``layers`` on ``base`` and return a plain plotly figure dict.
 
     Order, bottom to top: skin and region borders (layout shapes), layer fills (zones),
-    layer lines (drawing, courses, joints), silhouette edge, tap trace. The tap trace is one
-    ``scatter`` trace with ``meta.role == "tap"``: an invisible line through the lattice,
+    layer lines (drawing, courses, joints), silhouette edge, course labels, tap trace. The
+    tap trace is one ``scatter`` trace with ``meta.role == "tap"``: an invisible line through
+    the lattice,
     ``customdata`` = region id per point, hover =
     region label plus every layer's notes for that point. ``tool`` sets the interaction:
     ``"tap"`` (a click reports its point), ``"lasso"`` (drag draws a lasso), ``"none"`` (hover

@@ -119,9 +119,9 @@ def place(data: Sequence[Trace], layout: Mapping[str, Any], width: float | None)
     other and from every marker, and a leader line from each moved label's point to it.
 
     Labels are placed one by one in the first of :data:`ORDERS` that finds every one a
-    free place (else in the one that leaves fewest where they were). Traces other than
-    labels are returned as they are, in their order; the leaders come last but one (before
-    the final trace, the view's tap lattice, which stays on top).
+    free place (else in the one that leaves fewest where they were). The other traces keep
+    their order; the leaders, then the labels, come over them (no course or edge is drawn
+    across a name), under the final trace, the view's invisible tap lattice.
     """
     indices = [i for i, t in enumerate(data) if (t.get("meta") or {}).get("role") == LABEL_ROLE]
     if not indices:
@@ -135,7 +135,8 @@ def place(data: Sequence[Trace], layout: Mapping[str, Any], width: float | None)
         if not attempts[-1][0]:
             break
     _, out, leaders = min(attempts, key=lambda attempt: attempt[0])
-    return [*out[:-1], *leaders, out[-1]] if leaders else out
+    others = [t for i, t in enumerate(out[:-1]) if i not in indices]
+    return [*others, *leaders, *(out[i] for i in indices), out[-1]]
 
 
 def _top_down(label: Trace, scale: float) -> tuple[float, float]:
