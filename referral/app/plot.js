@@ -366,12 +366,12 @@ function moveInRadioGroup(event) {
   const by = RADIO_STEPS[event.key];
   const radio = event.target instanceof Element && event.target.closest('[role="radio"]');
   if (!by || !radio || radio.tagName === "INPUT" || event.altKey || event.ctrlKey || event.metaKey) {
-    return false;
+    return;
   }
   const ladder = window.__referralLadder;
-  if (ladder && radio.closest(`.st-key-${ladder.widget}`)) return false; // the ladder's own keys
+  if (ladder && radio.closest(`.st-key-${ladder.widget}`)) return; // the ladder's own keys
   const group = radio.closest('[role="radiogroup"]');
-  if (!group) return false;
+  if (!group) return;
   const radios = [...group.querySelectorAll('[role="radio"]')].filter((r) => !r.disabled);
   const next = radios[(radios.indexOf(radio) + by + radios.length) % radios.length];
   event.preventDefault();
@@ -380,7 +380,6 @@ function moveInRadioGroup(event) {
     next.focus();
     next.click();
   }
-  return true;
 }
 
 /** Watch the page's radio groups for arrow keys (once per page); before the ladder's

@@ -19,7 +19,9 @@ every level's patches, and a change of the ladder's selected pill draws them at 
 the rerun that the change starts has come back (which then finds them drawn). The
 ladder's step buttons and arrow keys are routed through its pills, so every way of moving
 the ladder takes this path; where the page's markup is not as expected, Streamlit's own
-behaviour (a round trip to the server) is left in place.
+behaviour (a round trip to the server) is left in place. An arrow key pressed in another
+control is that control's: in a radio group of buttons (a segmented control, pills) it
+moves to the next or previous option, on every page with a chart.
 
 A chart with ``on_select`` reports taps (with ``dragmode`` off) and lasso paths in the
 shape of ``st.plotly_chart``'s selection event, ``{"selection": {"points": [...],
