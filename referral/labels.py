@@ -29,7 +29,8 @@ one without a place, from the bottom up, then the largest first); each keeps its
 alignment if its box is free and inside the view, else takes the free candidate nearest to
 it: moved up or down in steps of ``STEP`` px, with its own or another alignment (another
 costs ``REALIGN`` px), moved sideways just enough to stay inside the view. A moved label is
-joined to its point by a thin leader line. Deterministic: the same figure, the same places.
+joined to its point by a thin leader line, which runs across no other label where any free
+place allows it. Deterministic: the same figure, the same places.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 
 Trace = dict[str, Any]
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+Point = tuple[float, float]
 
 CHAR_EM = 0.55
 LINE_EM = 1.3
@@ -167,6 +169,8 @@ def _place_in_order(
     free place (left where they were), ``data`` with the others placed, and the leaders."""
     (vx0, vx1), (vy0, vy1) = layout["xaxis"]["range"], layout["yaxis"]["range"]
     taken = list(markers)
+    segments: list[tuple[Point, Point]] = []  # the leaders drawn so far
+    placed: list[Box] = []  # the labels placed so far
     out = list(data)
     leaders = []
     stuck = 0
@@ -174,23 +178,57 @@ def _place_in_order(
         trace = data[i]
         x, y = trace["x"][0], trace["y"][0]
         text, size = trace["text"][0], trace["textfont"]["size"]
-        found = None
+        found = crossing = None
         for dx, dy, alignment in _candidates(trace, (vx0, vx1), (vy1 - vy0) * scale, scale):
             box = text_box(x + dx, y + dy, text, size, alignment, scale)
-            inside = vy0 <= box[1] and box[3] <= vy1
-            if inside and not any(overlaps(box, other) for other in taken):
-                found = (dx, dy, alignment, box)
-                break
+            if not (vy0 <= box[1] and box[3] <= vy1) or any(overlaps(box, o) for o in taken):
+                continue
+            end = (x + dx, y + dy)
+            if any(crosses(a, b, box) for a, b in segments) or any(
+                crosses((x, y), end, other) for other in placed
+            ):
+                crossing = crossing or (dx, dy, alignment, box)
+                continue
+            found = (dx, dy, alignment, box)
+            break
+        found = found or crossing
         if found is None:
             stuck += 1
             taken.append(label_box(trace, scale))
             continue
         dx, dy, alignment, box = found
         taken.append(box)
+        placed.append(box)
         out[i] = {**trace, "x": [x + dx], "y": [y + dy], "textposition": f"bottom {alignment}"}
         if dx or dy:
+            segments.append(((x, y), (x + dx, y + dy)))
             leaders.append(_leader((x, y), (x + dx, y + dy), trace))
     return stuck, out, leaders
+
+
+def crosses(start: Point, end: Point, box: Box) -> bool:
+    """Whether the segment from ``start`` to ``end`` passes through the inside of ``box``
+    (Liang-Barsky clipping; along an edge or through a corner does not count).
+
+    >>> crosses((0, -5), (0, 5), (-1, -1, 1, 1)), crosses((2, -5), (2, 5), (-1, -1, 1, 1))
+    (True, False)
+    """
+    (x0, y0), (x1, y1) = start, end
+    low, high = 0.0, 1.0
+    for p, q in (
+        (x0 - x1, x0 - box[0]),
+        (x1 - x0, box[2] - x0),
+        (y0 - y1, y0 - box[1]),
+        (y1 - y0, box[3] - y0),
+    ):
+        if p == 0:
+            if q <= 0:
+                return False
+        elif p < 0:
+            low = max(low, q / p)
+        else:
+            high = min(high, q / p)
+    return low < high
 
 
 def _candidates(
