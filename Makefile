@@ -1,6 +1,6 @@
 # Every target creates and uses .venv; nothing is installed outside it except
-# Debian's chromium for the browser tests (`make test`) and Debian's nginx for
-# `make serve` (and its test).
+# Debian's chromium for the browser tests (`make test`), Debian's nginx for
+# `make serve` (and its test), and axe-core into node_modules/ (npm ci, for `make test`).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -48,7 +48,17 @@ loadtest: $(VENV)/.installed /usr/sbin/nginx
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx; \
 	else sudo apt-get update -qq && sudo apt-get install -y -qq nginx; fi
 
-test: $(VENV)/.installed-test /usr/bin/chromium /usr/sbin/nginx
+# axe-core (WCAG checks in the browser tests), pinned by package-lock.json, from the npm registry.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json /usr/bin/npm
+	npm ci --no-audit --no-fund
+	touch $@
+
+/usr/bin/npm:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq npm; fi
+
+test: $(VENV)/.installed-test /usr/bin/chromium /usr/sbin/nginx $(AXE)
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-test
@@ -72,4 +82,4 @@ screenshots: $(VENV)/.installed-test /usr/bin/chromium
 	$(PY) scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis node_modules

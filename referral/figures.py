@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from referral import schema
+from referral import labels, schema
 
 if TYPE_CHECKING:
     from referral.atlas import Atlas, Row
@@ -86,7 +86,9 @@ SPARE_COLOURS: tuple[str, ...] = (
 )
 #: Colour of the patient's pain (selected regions and drawings).
 PAIN_COLOUR = PALETTE["vermillion"]
-PAIN_EDGE = "#8A3C00"
+#: The drawing's edge: a dark vermillion that keeps 3:1 or more against the skin and every
+#: zone beside it (WCAG 1.4.11; the lightest was 2.9:1 beside a blue core zone at #8A3C00).
+PAIN_EDGE = "#6B2E00"
 
 SKIN = "#F6E3D3"
 OUTLINE = "#2B2B2B"
@@ -156,6 +158,41 @@ def rgba(hex_colour: str, alpha: float) -> str:
     """Return ``rgba(r,g,b,alpha)`` for ``#RRGGBB``."""
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def blend(hex_colour: str, alpha: float, background: str) -> str:
+    """``hex_colour`` at opacity ``alpha`` over ``background``, as ``#rrggbb``.
+
+    >>> blend("#000000", 0.5, "#FFFFFF")
+    '#808080'
+    """
+    top, under = _channels(hex_colour), _channels(background)
+    mixed = (round(alpha * a + (1 - alpha) * b) for a, b in zip(top, under, strict=True))
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """The WCAG 2 contrast ratio of two ``#RRGGBB`` colours, 1 to 21.
+
+    >>> round(contrast_ratio("#000000", "#FFFFFF"), 1), contrast_ratio("#F6E3D3", "#F6E3D3")
+    (21.0, 1.0)
+    """
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _channels(hex_colour: str) -> tuple[int, int, int]:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return r, g, b
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2's relative luminance of an sRGB colour."""
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+        for c in (v / 255 for v in _channels(hex_colour))
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
 def colour_name(hex_colour: str) -> str:
@@ -382,7 +419,7 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
         grid = lattice(geom)
         points.append(grid)
         rids += [rid] * len(grid)
-    labels = {rid: regions.region(rid).label for rid in shapes}
+    region_labels = {rid: regions.region(rid).label for rid in shapes}
     xs = x_range(body, view)
     layout = {
         "template": "none",
@@ -424,7 +461,7 @@ def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False)
         layout=layout,
         points=np.vstack(points),
         point_region=tuple(rids),
-        point_label=tuple(labels[r] for r in rids),
+        point_label=tuple(region_labels[r] for r in rids),
     )
 
 
@@ -692,17 +729,22 @@ def compose(
     height: int = 640,
     legend: bool = False,
     legend_height: int = 0,
+    width: float | None = None,
 ) -> dict[str, Any]:
     """Stack ``layers`` on ``base`` and return a plain plotly figure dict.
 
     Order, bottom to top: skin and region borders (layout shapes), layer fills (zones),
-    layer lines (drawing, courses, joints), silhouette edge, tap trace. The tap trace is one
-    ``scatter`` trace with ``meta.role == "tap"``: an invisible line through the lattice,
+    layer lines (drawing, courses, joints), silhouette edge, course labels, tap trace. The
+    tap trace is one ``scatter`` trace with ``meta.role == "tap"``: an invisible line through
+    the lattice,
     ``customdata`` = region id per point, hover =
     region label plus every layer's notes for that point. ``tool`` sets the interaction:
     ``"tap"`` (a click reports its point), ``"lasso"`` (drag draws a lasso), ``"none"`` (hover
     only). Legend entries repeated across layers (same ``legendgroup``) are shown once;
     ``legend_height`` px are reserved below the body for the legend when ``legend``.
+    Course labels are moved apart from each other and from every marker
+    (:func:`referral.labels.place`) for a view ``height`` px tall and at most ``width`` px
+    wide (the narrowest it is shown at; ``None``: as wide as it needs).
     """
     fills = [t for layer in layers for t in layer.fills]
     overlay = [t for layer in layers for t in layer.lines]
@@ -723,7 +765,7 @@ def compose(
         "dragmode": "lasso" if tool == "lasso" else False,
         "clickmode": "none" if tool == "none" else "event",
     }
-    return {"data": data, "layout": layout}
+    return {"data": labels.place(data, layout, width), "layout": layout}
 
 
 def patch(figure: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
@@ -805,8 +847,10 @@ __all__ = [
     "PATHWAY_COLOUR_NAMES",
     "Layer",
     "ViewBase",
+    "blend",
     "colour_name",
     "compose",
+    "contrast_ratio",
     "drawing_layer",
     "fonts",
     "lattice",

@@ -37,7 +37,7 @@ def run(script=EXPLORE, **query: str | list[str]) -> AppTest:
 
 def text(at: AppTest) -> str:
     """All Markdown, captions and headers of the page as one string."""
-    parts = [*at.markdown, *at.caption, *at.subheader, *at.title]
+    parts = [*at.markdown, *at.caption, *at.header, *at.title]
     return "\n".join(p.value for p in parts)
 
 

@@ -28,7 +28,7 @@ def test_the_next_question_opens_in_sight(browser, app_url, size):
         page.get_by_role("heading", name="Question 2 of 10").wait_for(timeout=30_000)
         settle(page)
         page.wait_for_function(
-            "name => { const h = [...document.querySelectorAll('h3')].find("
+            "name => { const h = [...document.querySelectorAll('h2')].find("
             "h => h.innerText.includes(name)); if (!h) return false;"
             " const r = h.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
             arg="Question 2 of 10",

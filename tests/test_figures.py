@@ -380,3 +380,15 @@ def test_every_click_in_a_480px_plot_reaches_a_tap_point():
     the hover distance, so a click anywhere in a region reports a point."""
     spacing_px = figures.TAP_SPACING * 480 / (figures.Y_RANGE[1] - figures.Y_RANGE[0])
     assert spacing_px * 2**0.5 / 2 < figures.HOVER_DISTANCE
+
+
+def test_the_pain_drawings_edge_stands_out_3_to_1_against_skin_and_every_zone():
+    """WCAG 1.4.11: the marked state's edge keeps 3:1 against what lies beside it, the skin
+    or any zone (each pathway colour at core and fringe opacity, over the skin)."""
+    around = {"skin": figures.SKIN}
+    for name in set(figures.PATHWAY_COLOUR_NAMES.values()) | set(figures.SPARE_COLOURS):
+        for weight, alpha in figures.ZONE_OPACITY.items():
+            colour = figures.PALETTE[name]
+            around[f"{name} {weight}"] = figures.blend(colour, alpha, figures.SKIN)
+    ratios = {k: figures.contrast_ratio(figures.PAIN_EDGE, v) for k, v in around.items()}
+    assert min(ratios.values()) >= 3.0, sorted(ratios.items(), key=lambda kv: kv[1])[:3]

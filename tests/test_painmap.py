@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from catalogue import chart_figure, chart_figures
+from catalogue import chart_figure, chart_figures, index
 from streamlit.testing.v1 import AppTest
 
 from referral import report, schema
@@ -19,6 +19,7 @@ from referral.app import results
 from referral.app.harness import ROOT
 from referral.atlas import load_atlas
 from referral.drawing import Drawing
+from referral.matching import rank_levels
 from referral.regions import load_regions
 
 PAGE = ROOT / "referral" / "app" / "pages" / "painmap.py"
@@ -81,7 +82,7 @@ def plain_texts(at: AppTest) -> list[str]:
 
 
 def markdown_texts(at: AppTest) -> str:
-    parts = [*at.markdown, *at.caption, *at.subheader, *at.warning, *at.info]
+    parts = [*at.markdown, *at.caption, *at.header, *at.warning, *at.info]
     return "\n".join(p.value for p in parts)
 
 
@@ -204,7 +205,7 @@ def test_the_best_match_comes_with_its_examination_guide_written_when_opened():
 
 def candidates_text(at: AppTest) -> str:
     """The Markdown headed ``Sources to consider`` (empty when there is none)."""
-    found = [m.value for m in at.markdown if m.value.startswith("### Sources to consider")]
+    found = [m.value for m in at.markdown if m.value.startswith("## Sources to consider")]
     assert len(found) <= 1
     return found[0] if found else ""
 
@@ -512,3 +513,36 @@ def test_downloads_are_offered_once_something_is_drawn():
     drawn = opened(mark_classic(run()), "keep")
     assert len(drawn.get("download_button")) == 3
     assert not any(b.proto.disabled for b in drawn.get("download_button"))
+
+
+def test_what_is_marked_is_listed_in_words_and_the_ranking_goes_to_the_live_region():
+    def shown(at: AppTest) -> tuple[str, str, list[str]]:
+        (live,) = [
+            json.loads(e.proto.json)["text"]
+            for e in at.get("bidi_component")
+            if e.proto.component_name == "referral_announce"
+        ]
+        names = [
+            json.loads(e.proto.json)["name"]
+            for e in at.get("bidi_component")
+            if "name" in json.loads(e.proto.json)
+        ]
+        (line,) = [m.value for m in at.markdown if m.value.startswith("**Marked")]
+        return line, live, names
+
+    line, live, names = shown(ok(run()))
+    assert line == "**Marked:** nothing yet."
+    assert live == "Best-matching levels: none yet; mark where it hurts."
+    assert names == [f"{schema.VIEW_LABELS[v]} view: nothing marked" for v in schema.VIEWS]
+
+    text = text_of(["left-groin", "left-iliac-crest"], {"left-groin": 7})
+    line, live, names = shown(ok(run(drawing=text)))
+    assert line == "**Marked (2):** left groin \\(7 of 10\\) and left iliac crest."
+    best = rank_levels(Drawing.from_text(text, load_regions()), index()).matched(1)[0].level
+    assert live.startswith(f"Best-matching levels: 1. {best}, score ")
+    assert "Sources to consider: " in live
+    assert names[:2] == [
+        f"Anterior view: left groin (7 of 10) marked; {best} zones drawn",
+        f"Posterior view: left iliac crest marked; {best} zones drawn",
+    ]
+    assert names[2].startswith("Left lateral view: left groin (7 of 10) and left iliac crest")

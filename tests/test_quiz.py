@@ -212,7 +212,7 @@ def keyed_block(at: AppTest, key: str):
 def question_text(at: AppTest) -> str:
     """The headings and text inside the container keyed ``question``."""
     block = keyed_block(at, "question")
-    return "\n".join(e.value for e in [*block.subheader, *block.markdown])
+    return "\n".join(e.value for e in [*block.header, *block.markdown])
 
 
 def test_seed_in_the_link_reproduces_the_round_in_the_question_container(rounds):
@@ -272,7 +272,7 @@ def test_the_last_question_leads_to_the_score(atlas, regions, rounds):
         quiz.is_correct(q, t, atlas, regions) for q, t in zip(questions, tokens, strict=True)
     )
     assert score >= quiz.ROUND_SIZE - quiz.ROUND_MIX["tap-level"]  # every choice is right
-    assert any(f"Score: {score} of {quiz.ROUND_SIZE}" in h.value for h in at.subheader)
+    assert any(f"Score: {score} of {quiz.ROUND_SIZE}" in h.value for h in at.header)
     at.button(key="new-round").click().run()
     assert at.query_params["seed"] == "3" and at.query_params["q"] == "1"
     assert "answers" not in at.query_params

@@ -149,6 +149,7 @@ class LevelSettings(NamedTuple):
     height: int  #: figure height, px
     compare: str | None = None  #: a level drawn hatched beside every other level
     with_dermatome: bool = False
+    width: int | None = None  #: the narrowest chart width (px) its labels are placed for
 
 
 def level_figure(view: str, level: str, settings: LevelSettings) -> dict[str, Any]:
@@ -161,7 +162,9 @@ def level_figure(view: str, level: str, settings: LevelSettings) -> dict[str, An
         layers.append(level_layer(view, settings.compare, sides, lecture, "compare"))
     if settings.with_dermatome:
         layers.append(dermatome(view, level, sides, lecture))
-    return figures.compose(base(view, lecture), layers, height=settings.height)
+    return figures.compose(
+        base(view, lecture), layers, height=settings.height, width=settings.width
+    )
 
 
 def level_patches(

@@ -16,9 +16,9 @@ CSS = f"""
 <style>
 /* Lecture mode (Referral Map): at least {MIN_PX}px for every text outside the plotly SVGs. */
 .stApp *:not(svg):not(svg *) {{ font-size: max({MIN_PX}px, 1em) !important; }}
-.stApp h1:not(svg *) {{ font-size: 34px !important; padding: 0 !important; }}
-.stApp h2:not(svg *) {{ font-size: 30px !important; padding: 0.2rem 0 !important; }}
-.stApp h3:not(svg *) {{ font-size: 26px !important; padding: 0.1rem 0 !important; }}
+.stApp h1:not(svg *) {{ font-size: 30px !important; padding: 0.2rem 0 !important; }}
+.stApp h2:not(svg *) {{ font-size: 26px !important; padding: 0.1rem 0 !important; }}
+.stApp h3:not(svg *) {{ font-size: 24px !important; padding: 0.1rem 0 !important; }}
 [data-testid="stMainBlockContainer"] {{ padding-top: 3.6rem !important;
     padding-bottom: 1rem !important; max-width: 100% !important; }}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0.45rem; }}

@@ -343,11 +343,51 @@ function step(ladder, by) {
   return true;
 }
 
-/** Whether a key event comes from a field being typed in (Streamlit's shortcuts skip those). */
-function typing(event) {
-  return event.composedPath().some(
-    (node) => ["INPUT", "TEXTAREA", "SELECT"].includes(node.tagName) || node.isContentEditable,
-  );
+/** Controls that use the arrow keys themselves: a key pressed in one of them is theirs. */
+const OWN_KEYS_CONTROL =
+  'input, textarea, select, [contenteditable="true"], [role="radiogroup"], [role="radio"], ' +
+  '[role="listbox"], [role="combobox"], [role="slider"], [role="tablist"], [role="menu"]';
+
+/** The control (other than the ladder ``ladder``) a key event comes from, if it is one
+ * that uses the arrow keys itself (null: the key may step the ladder). */
+function ownKeysControl(event, ladder) {
+  const path = event.composedPath().filter((node) => node instanceof Element);
+  if (ladder && path.some((node) => node.classList.contains(`st-key-${ladder.widget}`))) return null;
+  return path.find((node) => node.matches(OWN_KEYS_CONTROL)) || null;
+}
+
+/** Arrow keys step the radio buttons of a radio group (Streamlit's segmented controls and
+ * pills are buttons with role="radio", which the arrows do not move between): the next or
+ * previous one, wrapping, takes the focus and is chosen, as in a native radio group
+ * (WAI-ARIA's radio group pattern). Native radio inputs keep the browser's own handling. */
+const RADIO_STEPS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+
+function moveInRadioGroup(event) {
+  const by = RADIO_STEPS[event.key];
+  const radio = event.target instanceof Element && event.target.closest('[role="radio"]');
+  if (!by || !radio || radio.tagName === "INPUT" || event.altKey || event.ctrlKey || event.metaKey) {
+    return;
+  }
+  const ladder = window.__referralLadder;
+  if (ladder && radio.closest(`.st-key-${ladder.widget}`)) return; // the ladder's own keys
+  const group = radio.closest('[role="radiogroup"]');
+  if (!group) return;
+  const radios = [...group.querySelectorAll('[role="radio"]')].filter((r) => !r.disabled);
+  const next = radios[(radios.indexOf(radio) + by + radios.length) % radios.length];
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  if (next && next !== radio) {
+    next.focus();
+    next.click();
+  }
+}
+
+/** Watch the page's radio groups for arrow keys (once per page); before the ladder's
+ * shortcuts and Streamlit's own, which would otherwise take the arrows as a level step. */
+function watchRadioGroups() {
+  if (window.__referralRadiosWatched) return;
+  window.__referralRadiosWatched = true;
+  window.addEventListener("keydown", moveInRadioGroup, true);
 }
 
 /** Route a step (button click or shortcut key) through the ladder's pills, in place of the
@@ -378,7 +418,7 @@ function watchLadder() {
     (event) => {
       const ladder = window.__referralLadder;
       if (!ladder || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-      if (typing(event)) return;
+      if (ownKeysControl(event, ladder)) return;
       routeStep(event, ladder.shortcuts[event.key]);
     },
     true,
@@ -398,6 +438,7 @@ function watchLadder() {
 
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
+  watchRadioGroups();
   if (data.bases) {
     registerBases(data.bases);
     plotly(data.bundle).catch(() => {}); // start loading now; a chart reports a failure
@@ -417,6 +458,11 @@ export default function (component) {
     parentElement.appendChild(gd);
     watchPresses(gd);
   }
+  // The chart is a figure named in words (what is marked, which level): its name follows
+  // every figure the server sends.
+  gd.setAttribute("role", "figure");
+  if (data.name) gd.setAttribute("aria-label", data.name);
+  else gd.removeAttribute("aria-label");
   if (data.events) acknowledge(data.key, data.ack);
   gd.__referral = { ...gd.__referral, key: data.key, events: data.events, setStateValue };
   let current = true;

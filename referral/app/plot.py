@@ -19,7 +19,9 @@ every level's patches, and a change of the ladder's selected pill draws them at 
 the rerun that the change starts has come back (which then finds them drawn). The
 ladder's step buttons and arrow keys are routed through its pills, so every way of moving
 the ladder takes this path; where the page's markup is not as expected, Streamlit's own
-behaviour (a round trip to the server) is left in place.
+behaviour (a round trip to the server) is left in place. An arrow key pressed in another
+control is that control's: in a radio group of buttons (a segmented control, pills) it
+moves to the next or previous option, on every page with a chart.
 
 A chart with ``on_select`` reports taps (with ``dragmode`` off) and lasso paths in the
 shape of ``st.plotly_chart``'s selection event, ``{"selection": {"points": [...],
@@ -86,8 +88,12 @@ def plot(
     config: dict[str, Any] | None = None,
     on_select: Callable[[], None] | None = None,
     level: str | None = None,
+    name: str = "",
 ) -> None:
     """Show ``figure`` (a plain plotly figure dict) in a chart kept under ``key``.
+
+    ``name`` is the chart's accessible name (a figure, ``aria-label``): what it shows, in
+    words, updated with the figure.
 
     ``base`` is the (name, figure) of a base sent by :func:`bases` in this run; the chart
     receives ``figure`` as a patch on it. ``level`` is the :func:`ladder` option the figure
@@ -97,15 +103,16 @@ def plot(
     :func:`selection` of ``key``. The chart reserves the figure's height (px) so the page
     does not move while plotly.js loads.
     """
-    name, base_figure = base
+    base_name, base_figure = base
     data = {
         "key": key,
-        "base": name,
+        "base": base_name,
         "patch": figures.patch(figure, base_figure),
         "config": chart_config(config or {}),
         "events": on_select is not None,
         "bundle": f"app/static/{BUNDLE}",
         "level": level,
+        "name": name,
     }
     height = int(figure["layout"]["height"])
     if on_select is None:

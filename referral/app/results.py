@@ -17,8 +17,10 @@ from referral.guide import guide_items
 
 if TYPE_CHECKING:
     from referral.atlas import Atlas
+    from referral.drawing import Drawing
     from referral.guide import Guide, GuideItem
     from referral.matching import Ranking
+    from referral.regions import Regions
 
 Show = Literal["best", "runner-up", "both"]
 #: What the map can show over the drawing, with the control's labels.
@@ -309,3 +311,74 @@ __all__ = [
     "source_ids",
     "undecided_sentence",
 ]
+
+
+# -- words for screen readers and the list of what is marked -------------------------------
+
+
+def spoken_list(items: Sequence[str]) -> str:
+    """Items joined as a sentence says them.
+
+    >>> spoken_list(["left groin"]), spoken_list(["a", "b"]), spoken_list(["a", "b", "c"])
+    ('left groin', 'a and b', 'a, b and c')
+    >>> spoken_list([])
+    ''
+    """
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _lower_first(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def marked_regions(current: Drawing, regions: Regions, view: str | None = None) -> list[str]:
+    """The painful regions' names (tapped or under an outline), in ``view`` or in any, in
+    alphabetical order; a rated one with its intensity, ``left groin (7 of 10)``."""
+    painful = current.painful_regions(regions)
+    if view is not None:
+        painful = painful & set(regions.in_view(view))
+    names = []
+    for rid in sorted(painful, key=lambda r: regions.region(r).label):
+        rating = current.intensity.get(rid)
+        suffix = "" if rating is None else f" ({rating} of 10)"
+        names.append(_lower_first(regions.region(rid).label) + suffix)
+    return names
+
+
+def marked_markdown(current: Drawing, regions: Regions) -> str:
+    """The line under the map that says, in words, what is marked (names escaped)."""
+    names = marked_regions(current, regions)
+    if not names:
+        return "**Marked:** nothing yet."
+    return f"**Marked ({len(names)}):** {escape_markdown(spoken_list(names))}."
+
+
+def chart_name(view: str, marked: Sequence[str], levels: Sequence[str]) -> str:
+    """A pain map view's accessible name: what is marked on it and which levels are drawn.
+
+    >>> chart_name("anterior", ["left groin", "left iliac crest"], ["T12"])
+    'Anterior view: left groin and left iliac crest marked; T12 zones drawn'
+    >>> chart_name("left-lateral", [], [])
+    'Left lateral view: nothing marked'
+    """
+    name = f"{schema.VIEW_LABELS[view]} view: {spoken_list(marked) or 'nothing'} marked"
+    return f"{name}; {spoken_list(levels)} zones drawn" if levels else name
+
+
+def ranking_announcement(ranking: Ranking, n: int = CANDIDATES) -> str:
+    """The top ``n`` levels and sources in plain words: what a screen reader says when the
+    ranking changes."""
+    rows = ranking.matched(n)
+    if not rows:
+        return "Best-matching levels: none yet; mark where it hurts."
+    levels = "; ".join(
+        f"{i}. {row.level}, score {row.score:.2f}, explains {row.explained:.0%}"
+        for i, row in enumerate(rows, start=1)
+    )
+    text = f"Best-matching levels: {levels}."
+    sources = [f"{c.structure} ({levels_text(c.levels)})" for c in ranking.candidates[:n]]
+    if sources:
+        text += f" Sources to consider: {'; '.join(sources)}."
+    return text

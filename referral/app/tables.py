@@ -161,3 +161,20 @@ def guide_markdown(guide: Guide) -> str:
             )
     lines.append(_cell(guide.note))
     return "\n".join(lines)
+
+
+def level_chart_name(
+    view: str, level: str, sides: tuple[str, ...], compare: str | None, dermatome: bool
+) -> str:
+    """An Explore view's accessible name: the level, sides and overlays drawn on it.
+
+    >>> level_chart_name("posterior", "L5", ("left",), "T12", False)
+    'Posterior view: L5 zones and nerve courses, left side; T12 compared, hatched'
+    >>> level_chart_name("anterior", "T12", ("left", "right"), None, True)
+    'Anterior view: T12 zones and nerve courses, both sides; T12 dermatome'
+    """
+    side = "both sides" if len(sides) > 1 else f"{sides[0]} side"
+    name = f"{schema.VIEW_LABELS[view]} view: {level} zones and nerve courses, {side}"
+    if compare is not None and compare != level:
+        name += f"; {compare} compared, hatched"
+    return name + (f"; {level} dermatome" if dermatome else "")

@@ -15,7 +15,7 @@ import time
 import streamlit as st
 
 from referral import schema
-from referral.app import cache, lecture, links, plot, sharing, stepping, tables
+from referral.app import cache, lecture, links, plot, sharing, sizes, stepping, tables
 from referral.guide import guide_for
 
 SIDE_CHOICES: dict[str, tuple[str, ...]] = {
@@ -27,9 +27,6 @@ VIEW_CHOICES: tuple[str, ...] = ("all", "anterior", "posterior", "lateral")
 NO_COMPARE = "none"
 #: Seconds each level stays on screen while playing (longer than a redraw, about 1 to 3 s).
 PLAY_SECONDS = 3.0
-#: Figure heights in px: normal, and lecture mode (the views fit a 1280 × 720 window).
-HEIGHT = {False: 600, True: 540}
-HEIGHT_SINGLE = {False: 720, True: 540}
 
 PARAMS: tuple[links.Param, ...] = (
     links.Param("level", links.LEVEL, "T12", "a level C2 … S3"),
@@ -98,7 +95,7 @@ if is_lecture:
 level_now = st.session_state["level"]
 if is_lecture:
     top = st.columns([2.4, 1.1, 1.1, 1.1, 3], vertical_alignment="center")
-    top[0].markdown(f"## {level_now} · Explore levels")
+    top[0].markdown(f"# {level_now} · Explore levels")
     bar = top[1:4]
     top[4].caption(cache.text("disclaimer"))
 else:
@@ -145,7 +142,7 @@ views = shown_views(st.session_state["side"], st.session_state["views"])
 sharing.write_link(PARAMS)
 
 atlas = cache.atlas()
-height = (HEIGHT_SINGLE if len(views) == 1 else HEIGHT)[is_lecture]
+height = sizes.height(len(views), is_lecture)
 legend = tables.legend_markdown(atlas, level, compare_level, with_dermatome)
 if is_lecture:
     *columns, side_panel = st.columns([*(3,) * len(views), 3.2])
@@ -155,7 +152,12 @@ plot.bases(dict(cache.base_figure(view, is_lecture) for view in views))
 # The compared level is drawn beside every level (not only the one shown), so the
 # ladder's patches stay unchanged while the level moves.
 settings = cache.LevelSettings(
-    sides, is_lecture, height, None if compare == NO_COMPARE else compare, with_dermatome
+    sides,
+    is_lecture,
+    height,
+    None if compare == NO_COMPARE else compare,
+    with_dermatome,
+    sizes.width(len(views), is_lecture),
 )
 for column, view in zip(columns, views, strict=True):
     with column:
@@ -165,25 +167,26 @@ for column, view in zip(columns, views, strict=True):
             base=cache.base_figure(view, is_lecture),
             config={"displaylogo": False},
             level=level,
+            name=tables.level_chart_name(view, level, sides, compare_level, with_dermatome),
         )
 side_panel.markdown(legend, unsafe_allow_html=True)
 if not is_lecture:
     with st.expander("How to read the map"):
         st.markdown(cache.text("explore"))
 
-st.subheader(f"{level}: pathways")
+st.header(f"{level}: pathways")
 st.markdown(tables.pathway_table(atlas, level), unsafe_allow_html=True)
 if with_dermatome:
-    st.subheader(f"{level}: dermatome beside the dorsal ramus territory")
+    st.header(f"{level}: dermatome beside the dorsal ramus territory")
     st.markdown(tables.dermatome_markdown(cache.dermatomes(), level))
     st.markdown(cache.text("explore-dermatomes"))
 conflicts = tables.conflicts_markdown(atlas, level)
 if conflicts:
-    st.subheader("Where the sources disagree")
+    st.header("Where the sources disagree")
     st.markdown(conflicts)
-st.subheader("From match to examination")
+st.header("From match to examination")
 st.markdown(tables.guide_markdown(guide_for(level, atlas)))
-st.subheader("Sources")
+st.header("Sources")
 st.markdown(tables.citations_markdown(atlas, level))
 if with_dermatome:
     derm = cache.dermatomes()

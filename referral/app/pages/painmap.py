@@ -21,7 +21,7 @@ import shapely
 import streamlit as st
 
 from referral import figures, report, schema
-from referral.app import cache, links, plot, results, sharing, ways_in
+from referral.app import announce, cache, links, plot, results, sharing, ways_in
 from referral.drawing import Drawing, DrawingError
 from referral.matching import Ranking, rank_levels
 from referral.regions import Regions
@@ -236,7 +236,8 @@ def show_ranking(ranking: Ranking, lines: list[str], current: Drawing) -> None:
     """The ranked levels as text ``lines`` (in the container keyed ``ranking``) and the
     flags."""
     with st.container(key="ranking"):
-        st.subheader("Best-matching levels")
+        st.header("Best-matching levels")
+        announce.live_text(results.ranking_announcement(ranking), key="ranking-live")
         if current.is_empty:
             st.info("Mark where it hurts: tap regions on the views, or outline an area.")
         elif not lines:
@@ -262,7 +263,7 @@ def show_candidates(ranking: Ranking) -> None:
     # each element more costs the browser a layout.
     undecided = results.undecided_sentence(ranking)
     verdict = [f"**{results.escape_markdown(undecided)}**"] if undecided else []
-    st.markdown("\n\n".join(["### Sources to consider", *lines, *verdict]))
+    st.markdown("\n\n".join(["## Sources to consider", *lines, *verdict]))
     listed = tuple(c.candidate_id for c in ranking.candidates[: results.CANDIDATES])
     with st.expander("What separates them", key="separates", on_change="rerun") as section:
         if section.open:
@@ -345,8 +346,10 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
     sides = results.painful_sides(ranking) or schema.SIDES
     widths = [figures.x_range(cache.body(), view) for view in schema.VIEWS]
     columns = st.columns([x1 - x0 for x0, x1 in widths], gap="small")
+    levels = [level for level, _ in shown]
     for column, view in zip(columns, schema.VIEWS, strict=True):
         figure = chart_figure(view, tool, shapes.get(view), tuple(shown), sides)
+        marked = results.marked_regions(current, cache.regions(), view)
         with column.container(key=f"map-{view}"):
             plot.plot(
                 figure,
@@ -354,7 +357,10 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
                 base=cache.base_figure(view, False),
                 on_select=functools.partial(on_chart, view),
                 config={**CHART_CONFIG, "toImageButtonOptions": {"filename": f"pain-map-{view}"}},
+                name=results.chart_name(view, marked, levels),
             )
+    with st.container(key="marked"):  # what is marked, in words (not only in colour)
+        st.markdown(results.marked_markdown(current, cache.regions()))
     if shown:
         st.markdown(cache.legend_markdown(tuple(shown)))
         st.caption(
@@ -519,6 +525,9 @@ def map_and_results() -> None:
         show_ways_in()
 
 
+#: The page's h1 for screen readers: the navigation above shows its name already, and the
+#: four views need the height a visible title would take.
+st.html('<h1 class="visually-hidden">Pain map</h1>')
 read_link()
 plot.bases(dict(cache.base_figure(view, False) for view in schema.VIEWS))
 st.html(results.RANKING_TABLE_STYLE)

@@ -200,7 +200,7 @@ sharing.write_link(PARAMS[-1:])
 scrolling.into_view("question", token=f"{seed}-{number}", key="question-scroll")
 with st.container(key="question"):
     if number > quiz.ROUND_SIZE:
-        st.subheader(f"Score: {score} of {quiz.ROUND_SIZE}")
+        st.header(f"Score: {score} of {quiz.ROUND_SIZE}")
         st.markdown(cache.text("quiz-end"))
         st.button(
             "New round", key="new-round", type="primary",
@@ -211,7 +211,7 @@ with st.container(key="question"):
         question = questions[number - 1]
         answered = len(answers) >= number
         token = answers[number - 1] if answered else ""
-        st.subheader(f"Question {number} of {quiz.ROUND_SIZE}")
+        st.header(f"Question {number} of {quiz.ROUND_SIZE}")
         st.markdown(f"**{question.prompt}**")
         chosen_key = f"marked-{seed}-{number}"
         chart_key = f"quiz-chart-{number}"
