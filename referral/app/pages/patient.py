@@ -123,7 +123,7 @@ def show_marked(current: Drawing) -> None:
     regions = cache.regions()
     painful = patient.marked_regions(current, regions)
     with st.container(key="pt-marked"):
-        st.subheader("What you marked")
+        st.header("What you marked")
         if not painful:
             st.markdown("Nothing yet.")
             return
@@ -186,7 +186,7 @@ def show_done(current: Drawing) -> None:
             st.image(svg, alt="QR code of the link to your drawing")  # inline: a data URI
     with st.container(key="pt-link"):
         st.text(link)
-    st.subheader("What you marked")
+    st.header("What you marked")
     st.text("\n".join(patient.marked_lines(current, cache.regions())))
     with st.container(horizontal=True):
         st.button("Go back and change it", key="pt-back", on_click=on_done, args=(False,))
