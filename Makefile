@@ -73,13 +73,13 @@ format: $(VENV)/.installed-test
 # Core timings, then the app beside a one-button floor app in headless Chromium.
 bench: $(VENV)/.installed-test /usr/bin/chromium
 	$(PY) scripts/bench.py
-	$(PY) scripts/bench_browser.py
+	PYTHONPATH=tests $(PY) scripts/bench_browser.py
 
 validate: $(VENV)/.installed
 	$(PY) -m referral validate
 
 screenshots: $(VENV)/.installed-test /usr/bin/chromium
-	$(PY) scripts/screenshots.py
+	PYTHONPATH=tests $(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis node_modules

@@ -1,6 +1,6 @@
 """Browser benchmark: the app beside the framework's floor, in one headless Chromium run.
 
-    python scripts/bench_browser.py [--taps 24]      # prints JSON (milliseconds, bytes)
+    PYTHONPATH=tests python scripts/bench_browser.py [--taps 24]   # prints JSON (ms, bytes)
 
 The floor is ``scripts/floor_app.py``, a one-button Streamlit app: click → updated text,
 run twice: with Streamlit's defaults (``floor``, the issue's yardstick) and with the app's
@@ -39,10 +39,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import harness
+from harness import LEVEL_DRAWN, TAP_POINT, TO_PAGE
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-from referral.app import harness
-from referral.app.harness import LEVEL_DRAWN, TAP_POINT, TO_PAGE
 
 #: A tap whose ranking has not changed after this many ms counts as lost.
 LOST = 5_000

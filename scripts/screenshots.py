@@ -1,6 +1,6 @@
 """Render the real figures and the running app to PNGs in docs/screenshots/ (headless Chromium).
 
-    python scripts/screenshots.py    # views, t12, painmap, explore, explore-lecture, quiz (.png)
+    PYTHONPATH=tests python scripts/screenshots.py   # or make screenshots (tests/harness.py)
 
 views.png and t12.png are built straight from the figures (an HTML page holding plotly.js
 inline, so nothing is fetched from the network); app*.png are taken from ``streamlit run``.
@@ -12,11 +12,11 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+import harness
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from referral import figures, schema
-from referral.app import harness
 from referral.atlas import load_atlas
 from referral.body import load_body
 from referral.regions import load_regions

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import harness
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from referral import schema
-from referral.app import harness
 from referral.atlas import Atlas, mirror_geometry
 
 ROOT = Path(__file__).resolve().parent.parent

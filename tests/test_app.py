@@ -12,12 +12,12 @@ import time
 import pytest
 import shapely
 from catalogue import chart_figures, charts_by_key, ladder_figures
+from harness import ROOT
 from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
 from referral import schema
 from referral.app import links, sharing, stepping, tables
-from referral.app.harness import ROOT
 from referral.atlas import load_atlas
 from referral.body import load_body
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from harness import LEVEL_DRAWN
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-from referral.app.harness import LEVEL_DRAWN
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import harness
 import pytest
-
-from referral.app import harness
 
 pytestmark = pytest.mark.browser
 
@@ -127,9 +126,8 @@ LIVE = '.st-key-ranking-live [aria-live="polite"]'
 
 
 def test_a_tap_renames_its_chart_lists_the_region_and_is_announced(browser, app_url):
+    from harness import TAP_POINT
     from test_browser_taps import SETTLED_ON, open_map
-
-    from referral.app.harness import TAP_POINT
 
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     try:

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from catalogue import chart_figures
+from harness import ROOT, TAP_POINT, TO_PAGE
 from streamlit.testing.v1 import AppTest
 
 from referral import report, schema
 from referral.app import results
-from referral.app.harness import ROOT, TAP_POINT, TO_PAGE
 from referral.atlas import load_atlas
 from referral.body import load_body
 from referral.drawing import Drawing

@@ -14,9 +14,9 @@ import re
 from typing import Any
 
 import pytest
+from harness import TAP_POINT
 from test_browser_painmap import READY, ranked, settle
 
-from referral.app.harness import TAP_POINT
 from referral.atlas import load_atlas
 from referral.drawing import Drawing
 from referral.matching import AtlasIndex, rank_levels

@@ -15,10 +15,9 @@ import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+import harness
 import pytest
 from catalogue import pain_map_text
-
-from referral.app import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 

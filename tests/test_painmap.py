@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from catalogue import chart_figure, chart_figures, index
+from harness import ROOT
 from streamlit.testing.v1 import AppTest
 
 from referral import report, schema
 from referral.app import results
-from referral.app.harness import ROOT
 from referral.atlas import load_atlas
 from referral.drawing import Drawing
 from referral.matching import rank_levels

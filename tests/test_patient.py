@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 from catalogue import chart_figures, regions
+from harness import ROOT
 from streamlit.testing.v1 import AppTest
 
 from referral import figures, patient, schema
-from referral.app.harness import ROOT
 from referral.body import load_body
 from referral.drawing import Drawing
 from referral.selection import read_drawing_text

@@ -106,9 +106,8 @@ def test_the_bundle_the_charts_load_is_served_from_static():
 def test_elements_carry_the_loader_and_plot_js_travels_once_with_the_bases():
     """plot.js (13 kB) used to travel inside each of the pain map's four charts on every
     tap; now every element carries the small loader and only the bases element plot.js."""
+    from harness import ROOT
     from streamlit.testing.v1 import AppTest
-
-    from referral.app.harness import ROOT
 
     at = AppTest.from_file(str(ROOT / "referral/app/pages/painmap.py"), default_timeout=60)
     at.run()

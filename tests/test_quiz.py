@@ -7,11 +7,11 @@ from collections import Counter
 import pytest
 import shapely
 from catalogue import chart_figures
+from harness import ROOT
 from streamlit.testing.v1 import AppTest
 
 from referral import quiz, schema
 from referral.app import results
-from referral.app.harness import ROOT
 from referral.atlas import load_atlas
 from referral.dermatomes import load_dermatomes
 from referral.regions import load_regions

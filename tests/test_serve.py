@@ -12,10 +12,10 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import harness
 import pytest
 from catalogue import pain_map_text
 
-from referral.app import harness
 from referral.deploy import nginx_config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,6 @@
-"""Run the app in a subprocess and open Debian's Chromium on it (browser tests, screenshots).
+"""Test support: run the app in a subprocess and open Debian's Chromium on it (browser tests,
+screenshots, the browser benchmark). Lives under tests/, not in the package: it is not part
+of the app.
 
 Nothing here imports Streamlit; Playwright is imported only by :func:`chromium`, so the app
 itself never needs it.
@@ -20,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 #: Flags that work as root on these machines (see shared/design/streamlit-notes.md).
 CHROMIUM_ARGS = (
