@@ -841,13 +841,85 @@ def _tap_trace(base: ViewBase, layers: Sequence[Layer]) -> Trace:
     }
 
 
+# -- quiz figures -------------------------------------------------------------------------
+
+#: Distance of a quiz shape's letter from the shape's outer edge (units).
+LABEL_GAP = 8.0
+
+
+def blind(layer: Layer, pathway: str | None = None) -> Layer:
+    """``layer`` with nothing that gives the answer away: zone fills only (one pathway when
+    given), no hover text, no notes, no legend."""
+    fills = tuple(
+        {**t, "hoverinfo": "skip", "showlegend": False}
+        for t in layer.fills
+        if pathway is None or (t.get("meta") or {}).get("pathway") == pathway
+    )
+    return Layer(fills=fills)
+
+
+def zoom(figure: dict, traces: Sequence[dict], margin: float = 90.0) -> dict:
+    """``figure`` with its y range narrowed to ``traces`` (± ``margin`` units; x follows
+    the equal aspect). The corner labels (the patient's R and L, or front and back) move to
+    the top of the new range, so the zoomed view still says which side is which. A new
+    dict: ``figure``'s own parts, shared with a cached base, are not changed.
+    """
+    ys = [y for t in traces for y in t["y"] if y is not None]
+    if not ys:
+        return figure
+    low = max(min(ys) - margin, Y_RANGE[0])
+    high = min(max(ys) + margin, Y_RANGE[1])
+    layout = figure["layout"]
+    corners = [
+        {**a, "y": high} if a.get("name") == "side" else a for a in layout.get("annotations", ())
+    ]
+    yaxis = {**layout["yaxis"], "range": [low, high]}
+    return {**figure, "layout": {**layout, "yaxis": yaxis, "annotations": corners}}
+
+
+def shapes_layer(
+    shapes: Mapping[str, BaseGeometry], colours: Mapping[str, str], *, lecture: bool = False
+) -> Layer:
+    """Neutral labelled shapes (``"A"``, ``"B"``): fill, solid edge, and the letter beside the
+    shape on the side away from the midline (``LABEL_GAP`` units out), level with its
+    centroid, so the two letters never cover the shapes or each other."""
+    width = lines(lecture)
+    size = fonts(lecture)
+    fills, labels = [], []
+    for name, geom in shapes.items():
+        colour = colours[name]
+        shape = lines_trace(geom, "quiz-shape", colour, width.zone + 1, shape=name)
+        shape.update(fill="toself", fillcolor=rgba(colour, 0.45))
+        fills.append(shape)
+        minx, _, maxx, _ = geom.bounds
+        outer = minx if abs(minx) > abs(maxx) else maxx  # the side away from the midline
+        side = -1.0 if outer < 0 else 1.0
+        labels.append(
+            {
+                "type": "scatter",
+                "x": [round(outer + side * LABEL_GAP, 1)],
+                "y": [round(geom.centroid.y, 1)],
+                "mode": "text",
+                "textposition": "middle left" if side < 0 else "middle right",
+                "text": [f"<b>{name}</b>"],
+                "textfont": {"size": size.title + 6, "color": INK},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "meta": {"role": "quiz-label", "shape": name},
+            }
+        )
+    return Layer(fills=tuple(fills), lines=tuple(labels))
+
+
 __all__ = [
+    "LABEL_GAP",
     "PAIN_COLOUR",
     "PALETTE",
     "PATHWAY_COLOUR_NAMES",
     "Layer",
     "ViewBase",
     "blend",
+    "blind",
     "colour_name",
     "compose",
     "contrast_ratio",
@@ -862,8 +934,10 @@ __all__ = [
     "path_shape",
     "pathway_colours",
     "rgba",
+    "shapes_layer",
     "svg_path",
     "view_base",
     "x_range",
     "zone_description",
+    "zoom",
 ]

@@ -10,7 +10,7 @@ from catalogue import chart_figures
 from harness import ROOT
 from streamlit.testing.v1 import AppTest
 
-from referral import quiz, schema
+from referral import figures, quiz, schema
 from referral.app import results
 from referral.atlas import load_atlas
 from referral.dermatomes import load_dermatomes
@@ -161,12 +161,11 @@ def test_answers_that_do_not_fit_the_round_are_refused(regions, rounds, bad):
 
 
 def test_blind_layer_hides_everything_that_gives_the_answer(atlas, rounds):
-    from referral import figures
     from referral.body import load_body
 
     base = figures.view_base(load_body(), load_regions(), "posterior")
     full = figures.level_layer(atlas, base, "T12", sides=("left",))
-    blind = quiz.blind(full, "superior-cluneal")
+    blind = figures.blind(full, "superior-cluneal")
     assert blind.lines == () and not blind.notes
     assert blind.fills and all(t["meta"]["pathway"] == "superior-cluneal" for t in blind.fills)
     assert all(t["hoverinfo"] == "skip" and not t["showlegend"] for t in blind.fills)
@@ -374,13 +373,12 @@ def test_tapping_the_body_marks_the_region(browser, app_url, regions, rounds):
 
 
 def test_zooming_keeps_the_patients_sides_in_view_and_the_base_untouched(atlas):
-    from referral import figures
     from referral.body import load_body
 
     base = figures.view_base(load_body(), load_regions(), "posterior")
     layer = figures.level_layer(atlas, base, "L5", sides=("left",))
     figure = figures.compose(base, [layer])
-    zoomed = quiz.zoom(figure, layer.fills)
+    zoomed = figures.zoom(figure, layer.fills)
     low, high = zoomed["layout"]["yaxis"]["range"]
     assert figures.Y_RANGE[0] <= low < high < figures.Y_RANGE[1]
     corners = [a for a in zoomed["layout"]["annotations"] if a["name"] == "side"]
@@ -389,4 +387,4 @@ def test_zooming_keeps_the_patients_sides_in_view_and_the_base_untouched(atlas):
     assert all(
         a["y"] == figures.Y_RANGE[1] for a in base.layout["annotations"] if a["name"] == "side"
     )
-    assert quiz.zoom(figure, []) is figure
+    assert figures.zoom(figure, []) is figure

@@ -81,7 +81,7 @@ def question_figure(
     layers: list[figures.Layer] = []
     if question.kind == "dermatome-or-ramus":
         shapes = quiz.dermatome_or_ramus_shapes(question, atlas, cache.dermatomes())
-        layers.append(quiz.shapes_layer(shapes, lecture=is_lecture))
+        layers.append(figures.shapes_layer(shapes, quiz.SHAPE_COLOURS, lecture=is_lecture))
         if answered:
             layers.append(cache.dermatome(view, question.level, sides, is_lecture))
     elif question.kind == "tap-level":
@@ -91,7 +91,7 @@ def question_figure(
         layers.append(level_layer)
     else:
         pathway = question.pathway or None
-        layers.append(quiz.blind(level_layer, pathway))
+        layers.append(figures.blind(level_layer, pathway))
     if marked:
         shapes_in_view = cache.regions().in_view(view)
         area = shapely.union_all([shapes_in_view[r] for r in marked if r in shapes_in_view])
@@ -101,7 +101,7 @@ def question_figure(
         base, layers, tool="tap" if tapping else "none", height=HEIGHT[is_lecture]
     )
     if question.kind != "tap-level":  # zooming a tap question would show where to tap
-        figure = quiz.zoom(figure, [t for layer in layers for t in layer.fills])
+        figure = figures.zoom(figure, [t for layer in layers for t in layer.fills])
     return figure
 
 
@@ -159,7 +159,7 @@ def show_feedback(question: quiz.Question, token: str) -> None:
     (st.success if right else st.error)(("Right. " if right else "Not quite. ") + verdict)
     st.markdown("**Why**")
     st.markdown("\n".join("- " + r.replace("\n", " ") for r in question.reasons))
-    cited = quiz.citations(question.source_ids, atlas, cache.dermatomes())
+    cited = atlas.citations(question.source_ids)
     st.markdown("**Sources**\n" + "\n".join(f"{i}. {c}" for i, c in enumerate(cited, 1)))
 
 

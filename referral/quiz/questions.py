@@ -1,32 +1,10 @@
-"""Quiz rounds generated from the atlas: pure, seeded, scored without Streamlit.
-
-A round is ``ROUND_SIZE`` questions drawn by :func:`make_round` from ``random.Random(seed)``,
-so one seed always gives the same round. Four kinds (``KINDS``):
-
-- ``which-level`` — a level's referral pattern is drawn (its zones only: no hover, no
-  labels); pick the level among four. Distractors are levels whose pattern in the drawn
-  view overlaps the answer's by less than ``DISTRACTOR_MAX_IOU`` (intersection over union
-  of the zones' area) and that lie ``DISTRACTOR_MIN_GAP`` or more levels away, so the
-  question has one defensible answer. A round asks about each level at most once while
-  unasked levels remain.
-- ``tap-level`` — "tap where T12 refers": the player marks regions of a view; the answer
-  is scored by :func:`score_tap` as precision = area(marked ∩ zones) / area(marked), and
-  passes at ``TAP_PASS`` or more. Only levels that one region can pass are asked.
-- ``which-ramus`` — one pathway's zones are drawn without its branch line (the line's
-  dash would give the ramus away); dorsal or ventral ramus?
-- ``dermatome-or-ramus`` — a trunk level's schematic dermatome band and its dorsal ramus
-  zones are drawn as neutral shapes A and B; which is which? Only levels whose dorsal
-  zones lie mostly outside the band (``DERMATOME_MAX_SHARED``) are asked.
-
-An answer is a token: the option's index for a choice, region ids joined by ``_`` for a
-tap. :func:`encode_answers` / :func:`decode_answers` turn a round's answers into the
-``answers`` query parameter and back, rejecting anything that does not fit the round.
+"""Quiz questions: a round of ``ROUND_SIZE`` questions drawn from the atlas by
+:func:`make_round` with ``random.Random(seed)`` (the kinds and their rules: :mod:`referral.quiz`).
 """
 
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -43,6 +21,8 @@ if TYPE_CHECKING:
 
 Kind = Literal["which-level", "tap-level", "which-ramus", "dermatome-or-ramus"]
 KINDS: tuple[Kind, ...] = ("which-level", "tap-level", "which-ramus", "dermatome-or-ramus")
+#: A tap answer passes when this share of the marked skin lies in the level's zones.
+TAP_PASS = 0.5
 #: Questions of each kind in a round of ten (shuffled by the seed).
 ROUND_MIX: Mapping[Kind, int] = {
     "which-level": 3,
@@ -55,18 +35,14 @@ SIDE: schema.Side = "left"
 DISTRACTOR_MAX_IOU = 0.5
 #: Distractors are at least this many levels from the answer (neighbours overlap by design).
 DISTRACTOR_MIN_GAP = 2
-TAP_PASS = 0.5
 #: A dermatome-or-ramus level's dorsal zones share less than this fraction with its band
 #: (T7-T12 on the shipped data: higher up the two overlap too much to tell apart).
 DERMATOME_MAX_SHARED = 0.3
 #: Neutral colours of shapes A and B in a dermatome-or-ramus question (Okabe-Ito).
 SHAPE_COLOURS: Mapping[str, str] = {"A": figures.PALETTE["blue"], "B": figures.PALETTE["orange"]}
-#: Distance of a shape's letter from the shape's outer edge (units).
-LABEL_GAP = 8.0
 MAX_SEED = 999_999
 #: Most draws for a question not asked before in the round.
 MAX_DRAWS = 50
-_TOKEN = re.compile(r"^(\d|[a-z0-9-]+(_[a-z0-9-]+)*)$")
 
 
 @dataclass(frozen=True)
@@ -91,14 +67,6 @@ class Question:
     dermatome_is: str = ""
     reasons: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TapScore:
-    """Precision (share of the marked area inside the level's zones) and whether it passes."""
-
-    precision: float
-    passed: bool
 
 
 def level_area(atlas: Atlas, level: str, view: str, pathway: str | None = None) -> BaseGeometry:
@@ -311,136 +279,6 @@ def make_round(atlas: Atlas, derm: Dermatomes, regions: Regions, seed: int) -> t
     return tuple(questions)
 
 
-def score_tap(
-    question: Question, region_ids: Sequence[str], atlas: Atlas, regions: Regions
-) -> TapScore:
-    """Score marked regions against the question's level: precision and pass/fail.
-
-    precision = area(∪ marked ∩ ∪ zones) / area(∪ marked), in the question's view; no
-    regions marked scores 0.
-    """
-    shapes = regions.in_view(question.view)
-    marked = shapely.union_all([shapes[r] for r in region_ids if r in shapes])
-    if marked.is_empty or marked.area == 0:
-        return TapScore(0.0, False)
-    zones = level_area(atlas, question.level, question.view)
-    precision = marked.intersection(zones).area / marked.area
-    return TapScore(round(precision, 3), precision >= TAP_PASS)
-
-
-def is_correct(question: Question, token: str, atlas: Atlas, regions: Regions) -> bool:
-    """Whether the answer ``token`` (see :func:`encode_answers`) is right."""
-    if question.kind == "tap-level":
-        return score_tap(question, tap_regions(token), atlas, regions).passed
-    return token.isdigit() and question.options[int(token)] == question.answer
-
-
-def tap_regions(token: str) -> list[str]:
-    """Region ids of a tap answer token (``"left-groin_left-pubic"``)."""
-    return [r for r in token.split("_") if r]
-
-
-def tap_token(region_ids: Sequence[str]) -> str:
-    """The answer token of marked regions (sorted, so equal sets give equal tokens)."""
-    return "_".join(sorted(set(region_ids)))
-
-
-def encode_answers(tokens: Sequence[str]) -> str:
-    """The ``answers`` query value: tokens joined by ``.``.
-
-    >>> encode_answers(["2", "left-groin_left-pubic", "0"])
-    '2.left-groin_left-pubic.0'
-    """
-    return ".".join(tokens)
-
-
-def decode_answers(
-    text: str, questions: Sequence[Question], regions: Regions
-) -> tuple[str, ...] | None:
-    """The answer tokens in ``text`` if they fit ``questions``, else ``None``.
-
-    A choice token must be an option's index; a tap token must name regions of the
-    question's view. There can be no more tokens than questions.
-    """
-    if not text:
-        return ()
-    tokens = text.split(".")
-    if len(tokens) > len(questions):
-        return None
-    for token, question in zip(tokens, questions, strict=False):
-        if not _TOKEN.match(token):
-            return None
-        if question.kind == "tap-level":
-            shapes = regions.in_view(question.view)
-            if token.isdigit() or not all(r in shapes for r in tap_regions(token)):
-                return None
-        elif not token.isdigit() or int(token) >= len(question.options):
-            return None
-    return tuple(tokens)
-
-
-def blind(layer: figures.Layer, pathway: str | None = None) -> figures.Layer:
-    """``layer`` with nothing that gives the answer away: zone fills only (one pathway when
-    given), no hover text, no notes, no legend."""
-    fills = tuple(
-        {**t, "hoverinfo": "skip", "showlegend": False}
-        for t in layer.fills
-        if pathway is None or (t.get("meta") or {}).get("pathway") == pathway
-    )
-    return figures.Layer(fills=fills)
-
-
-def zoom(figure: dict, traces: Sequence[dict], margin: float = 90.0) -> dict:
-    """``figure`` with its y range narrowed to ``traces`` (± ``margin`` units; x follows
-    the equal aspect). The corner labels (the patient's R and L, or front and back) move to
-    the top of the new range, so the zoomed view still says which side is which. A new
-    dict: ``figure``'s own parts, shared with a cached base, are not changed.
-    """
-    ys = [y for t in traces for y in t["y"] if y is not None]
-    if not ys:
-        return figure
-    low = max(min(ys) - margin, figures.Y_RANGE[0])
-    high = min(max(ys) + margin, figures.Y_RANGE[1])
-    layout = figure["layout"]
-    corners = [
-        {**a, "y": high} if a.get("name") == "side" else a for a in layout.get("annotations", ())
-    ]
-    yaxis = {**layout["yaxis"], "range": [low, high]}
-    return {**figure, "layout": {**layout, "yaxis": yaxis, "annotations": corners}}
-
-
-def shapes_layer(shapes: Mapping[str, BaseGeometry], *, lecture: bool = False) -> figures.Layer:
-    """Neutral labelled shapes (``"A"``, ``"B"``): fill, solid edge, and the letter beside the
-    shape on the side away from the midline (``LABEL_GAP`` units out), level with its
-    centroid, so the two letters never cover the shapes or each other."""
-    width = figures.lines(lecture)
-    size = figures.fonts(lecture)
-    fills, labels = [], []
-    for name, geom in shapes.items():
-        colour = SHAPE_COLOURS[name]
-        shape = figures.lines_trace(geom, "quiz-shape", colour, width.zone + 1, shape=name)
-        shape.update(fill="toself", fillcolor=figures.rgba(colour, 0.45))
-        fills.append(shape)
-        minx, _, maxx, _ = geom.bounds
-        outer = minx if abs(minx) > abs(maxx) else maxx  # the side away from the midline
-        side = -1.0 if outer < 0 else 1.0
-        labels.append(
-            {
-                "type": "scatter",
-                "x": [round(outer + side * LABEL_GAP, 1)],
-                "y": [round(geom.centroid.y, 1)],
-                "mode": "text",
-                "textposition": "middle left" if side < 0 else "middle right",
-                "text": [f"<b>{name}</b>"],
-                "textfont": {"size": size.title + 6, "color": figures.INK},
-                "hoverinfo": "skip",
-                "showlegend": False,
-                "meta": {"role": "quiz-label", "shape": name},
-            }
-        )
-    return figures.Layer(fills=tuple(fills), lines=tuple(labels))
-
-
 def dermatome_or_ramus_shapes(
     question: Question, atlas: Atlas, derm: Dermatomes
 ) -> dict[str, BaseGeometry]:
@@ -450,17 +288,6 @@ def dermatome_or_ramus_shapes(
     dorsal = _dorsal_area(atlas, question.level, question.view)
     ramus_is = "B" if question.dermatome_is == "A" else "A"
     return dict(sorted({question.dermatome_is: band_area, ramus_is: dorsal}.items()))
-
-
-def citations(source_ids: Sequence[str], atlas: Atlas, derm: Dermatomes) -> list[str]:
-    """Readable citations of ``source_ids`` from the atlas's or the dermatomes' sources."""
-    out = []
-    for sid in source_ids:
-        if sid in atlas.sources.index:
-            out += atlas.citations((sid,))
-        else:
-            out += derm.citations((sid,))
-    return out
 
 
 def clamp_seed(value: int) -> int:
