@@ -505,15 +505,14 @@ def legend_name(level: str, pathway: str, ramus: str, *, width: int = 60) -> str
     >>> legend_name("T12", "superior-cluneal", "dorsal")
     'T12 · Superior cluneal nerves — dorsal ramus'
     """
-    label = schema.PATHWAYS.get(pathway, pathway.replace("-", " ").capitalize())
-    label = label.split(" (")[0]
+    label = schema.pathway_label(pathway)
     return "<br>".join(textwrap.wrap(f"{level} · {label} — {ramus} ramus", width))
 
 
 def zone_description(row: Mapping[str, Any]) -> str:
     """One hover line for a zone row: level, pathway, ramus, kind, weight, evidence."""
     kind = "cutaneous" if row["kind"] == "cutaneous" else "referral"
-    pathway = schema.PATHWAYS.get(row["pathway"], row["pathway"]).split(" (")[0]
+    pathway = schema.pathway_label(row["pathway"])
     return (
         f"<b>{row['level']}</b> {pathway} · {row['ramus']} ramus · "
         f"{kind}, {row['weight']} · evidence: {row['evidence']}"
