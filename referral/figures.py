@@ -815,6 +815,37 @@ def _changes(old: Any, new: Any) -> Any:
     return {"$changes": changes} if len(changes) < len(new) / 2 else new
 
 
+def unpatch(patch: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The figure a :func:`patch` on ``base`` describes, its inverse: what ``plot.js`` rebuilds
+    in the browser (``unpatch(patch(figure, base), base) == figure``; keys set to ``None``
+    are dropped).
+
+    >>> base = {"data": [{"meta": {"role": "tap"}, "x": [1, 2]}], "layout": {"height": 400}}
+    >>> fig = {"data": [{"meta": {"role": "tap"}, "x": [1, 3]}], "layout": {"height": 520}}
+    >>> unpatch(patch(fig, base), base) == fig
+    True
+    """
+
+    def item(value: Any, old: Any) -> Any:
+        if isinstance(value, dict) and "$changes" in value:
+            out = list(old)
+            for i, new in value["$changes"]:
+                out[i] = new
+            return out
+        return value
+
+    data = []
+    for trace in patch["data"]:
+        if "$base" not in trace:
+            data.append(trace)
+            continue
+        old = base["data"][trace["$base"]]
+        merged = {**old, **{k: item(v, old.get(k)) for k, v in trace.items() if k != "$base"}}
+        data.append({k: v for k, v in merged.items() if v is not None})
+    layout = {k: v for k, v in {**base["layout"], **patch["layout"]}.items() if v is not None}
+    return {"data": data, "layout": layout}
+
+
 def _tap_trace(base: ViewBase, layers: Sequence[Layer]) -> Trace:
     """The invisible lattice: one marker per point, region id in ``customdata``."""
     notes: dict[int, list[str]] = {}
@@ -935,6 +966,7 @@ __all__ = [
     "rgba",
     "shapes_layer",
     "svg_path",
+    "unpatch",
     "view_base",
     "x_range",
     "zone_description",

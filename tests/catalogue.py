@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from referral import figures
 from referral.atlas import Atlas, load_atlas, mirror_geometry
 from referral.body import Body, load_body
 from referral.drawing import Drawing
@@ -97,29 +98,6 @@ def standard_drawings() -> dict[str, Drawing]:
     }
 
 
-def unpatch(patch: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
-    """The figure a :func:`referral.figures.patch` describes: what ``plot.js`` rebuilds."""
-
-    def item(value: Any, old: Any) -> Any:
-        if isinstance(value, dict) and "$changes" in value:
-            out = list(old)
-            for i, new in value["$changes"]:
-                out[i] = new
-            return out
-        return value
-
-    data = []
-    for trace in patch["data"]:
-        if "$base" not in trace:
-            data.append(trace)
-            continue
-        old = base["data"][trace["$base"]]
-        merged = {**old, **{k: item(v, old.get(k)) for k, v in trace.items() if k != "$base"}}
-        data.append({k: v for k, v in merged.items() if v is not None})
-    layout = {k: v for k, v in {**base["layout"], **patch["layout"]}.items() if v is not None}
-    return {"data": data, "layout": layout}
-
-
 def chart_figures(at: Any) -> list[dict[str, Any]]:
     """The figure of every chart (``referral.app.plot``) on an AppTest page, in page order."""
     return [chart_figure(e, at) for e in _plots(at) if "patch" in _data(e)]
@@ -129,7 +107,7 @@ def chart_figure(element: Any, at: Any) -> dict[str, Any]:
     """The figure a chart element of ``at``'s page shows (its patch on its base)."""
     (bases,) = [_data(e)["bases"] for e in _plots(at) if "bases" in _data(e)]
     data = _data(element)
-    return unpatch(data["patch"], bases[data["base"]])
+    return figures.unpatch(data["patch"], bases[data["base"]])
 
 
 def charts_by_key(at: Any) -> dict[str, dict[str, Any]]:
@@ -146,7 +124,7 @@ def ladder_figures(at: Any) -> dict[str, dict[str, dict[str, Any]]]:
     charts = ladder["charts"]
     return {
         level: {
-            charts[view][0]: unpatch(patch, bases[charts[view][1]])
+            charts[view][0]: figures.unpatch(patch, bases[charts[view][1]])
             for view, patch in by_view.items()
         }
         for level, by_view in ladder["levels"].items()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from catalogue import atlas, body, regions, unpatch
+from catalogue import atlas, body, regions
 from shapely.geometry import box
 
 from referral import figures, schema
@@ -29,7 +29,7 @@ def test_a_patch_on_the_base_gives_back_the_figure(bases, view, tool):
     figure = figures.compose(base, layers, tool=tool, height=520)
     base_figure = figures.compose(base)
     patch = figures.patch(figure, base_figure)
-    assert unpatch(json.loads(json.dumps(patch)), base_figure) == figure
+    assert figures.unpatch(json.loads(json.dumps(patch)), base_figure) == figure
 
 
 @pytest.mark.parametrize("view", schema.VIEWS)
@@ -49,7 +49,7 @@ def test_a_base_trace_key_the_figure_lacks_is_removed():
     figure = {"data": [{"meta": {"role": "tap"}, "x": [1]}], "layout": {"height": 3}}
     patch = figures.patch(figure, base)
     assert patch["data"] == [{"$base": 0, "hovertext": None}]
-    assert unpatch(patch, base) == figure
+    assert figures.unpatch(patch, base) == figure
 
 
 def _log(*seqs: int) -> list[dict]:

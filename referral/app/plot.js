@@ -94,9 +94,13 @@ function arrayPaths(object, prefix = "", out = []) {
 /** On every recalculation plotly.js finds each trace's array attributes by walking the whole
  * attribute schema: a third of a redraw here. The answer depends only on the trace's type
  * and which of its attributes hold arrays, so it is remembered by those (the original is
- * kept as ``findArrayAttributes.original``; a browser test checks the two agree). */
-function rememberArrayAttributes(Plotly) {
+ * kept as ``findArrayAttributes.original``; a browser test checks the two agree). It
+ * replaces an internal function, checked only against the vendored plotly.js: any other
+ * version (``bundle`` names it) keeps plotly's own. */
+function rememberArrayAttributes(Plotly, bundle) {
   const schema = Plotly.PlotSchema;
+  const vendored = /plotly-basic-(.+)\.min\.js$/.exec(bundle);
+  if (!vendored || Plotly.version !== vendored[1]) return;
   if (!schema || !schema.findArrayAttributes || schema.findArrayAttributes.original) return;
   const original = schema.findArrayAttributes;
   const known = new Map();
@@ -119,7 +123,7 @@ function plotly(bundle) {
       const script = document.createElement("script");
       script.src = new URL(bundle, document.baseURI).href;
       script.onload = () => {
-        rememberArrayAttributes(window.Plotly);
+        rememberArrayAttributes(window.Plotly, bundle);
         resolve(window.Plotly);
       };
       script.onerror = () => {
