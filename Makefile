@@ -48,9 +48,10 @@ loadtest: $(VENV)/.installed /usr/sbin/nginx
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx; \
 	else sudo apt-get update -qq && sudo apt-get install -y -qq nginx; fi
 
-# axe-core (WCAG checks in the browser tests), pinned by package-lock.json, from the npm registry.
-AXE := node_modules/axe-core/axe.min.js
-$(AXE): package.json package-lock.json /usr/bin/npm
+# Tools from the npm registry, pinned by package-lock.json: axe-core (WCAG checks in the
+# browser tests) and ESLint (make lint, eslint.config.mjs).
+NODE_TOOLS := node_modules/.installed
+$(NODE_TOOLS): package.json package-lock.json /usr/bin/npm
 	npm ci --no-audit --no-fund
 	touch $@
 
@@ -58,13 +59,14 @@ $(AXE): package.json package-lock.json /usr/bin/npm
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm; \
 	else sudo apt-get update -qq && sudo apt-get install -y -qq npm; fi
 
-test: $(VENV)/.installed-test /usr/bin/chromium /usr/sbin/nginx $(AXE)
+test: $(VENV)/.installed-test /usr/bin/chromium /usr/sbin/nginx $(NODE_TOOLS)
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed-test
+lint: $(VENV)/.installed-test $(NODE_TOOLS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy referral
+	node_modules/.bin/eslint referral/app
 
 format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff format .
