@@ -10,7 +10,7 @@ export default function ({ data }) {
     const element = document.querySelector(`.st-key-${CSS.escape(data.target)}`);
     if (!element) return false;
     element.style.scrollMarginTop = "4.5rem"; // clear of Streamlit's header
-    element.scrollIntoView({ block: "start" });
+    element.scrollIntoView({ block: data.block || "start" });
     return true;
   };
   if (!scroll()) requestAnimationFrame(scroll);
