@@ -144,7 +144,7 @@ def show_marked(current: Drawing) -> None:
 def show_marking(current: Drawing, size: viewport.Size | None) -> None:
     with st.container(key="pt-head", horizontal=True, vertical_alignment="center"):
         st.title("Where do you feel pain?")
-        view: schema.View = st.segmented_control(
+        view: schema.View = st.pills(  # pills wrap on a phone, a segmented control does not
             "Turn the body",
             options=list(patient.VIEW_NAMES),
             format_func=patient.VIEW_NAMES.__getitem__,
