@@ -25,7 +25,7 @@ from test_browser_taps import (
     wait_for_regions,
 )
 
-from referral.app import layout
+from referral.app import layout, viewport
 
 pytestmark = pytest.mark.browser
 
@@ -122,22 +122,25 @@ def test_by_finger_one_large_view_at_a_time(browser, app_url, size):
 
 
 def test_no_view_is_shown_before_the_browser_has_said_how_wide_it_is(browser, app_url):
-    """With the page's messages after the first held back (the window's size among them),
-    the map is drawn for a desktop but not shown; once they reach the server, the tablet's
-    single view is."""
+    """With the page's report of its window's size held back, the map is drawn for a
+    desktop but not shown; once the report reaches the server, the tablet's single view
+    is."""
     context = browser.new_context(has_touch=True, viewport=SIZES["ipad-landscape"])
     try:
         page = context.new_page()
         held: list[Any] = []
-        sent = {"count": 0}
+        holding = {"on": True}
 
         def route(socket: Any) -> None:
             server = socket.connect_to_server()
             held.append(server)
 
-            def on_message(message: Any) -> None:
-                sent["count"] += 1
-                (held.append if sent["count"] > 1 else server.send)(message)
+            def on_message(message: str | bytes) -> None:
+                data = message.encode() if isinstance(message, str) else message
+                if holding["on"] and viewport.KEY.encode() in data:
+                    held.append(message)  # the rerun that carries the window's size
+                else:
+                    server.send(message)
 
             socket.on_message(on_message)
 
@@ -153,9 +156,10 @@ def test_no_view_is_shown_before_the_browser_has_said_how_wide_it_is(browser, ap
             ".every(gd => !gd.checkVisibility({visibilityProperty: true}))"
         )
         server, messages = held[0], held[1:]
+        assert messages, "the size report was held back"
+        holding["on"] = False
         for message in messages:
             server.send(message)
-        sent["count"] = -(10**9)  # from now on every message goes through
         page.wait_for_function(READY, arg="tap", timeout=30_000)
         settle(page)
         assert page.locator('[class*="st-key-map-"] .js-plotly-plot').count() == 1

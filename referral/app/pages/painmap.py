@@ -51,9 +51,9 @@ CHART_CONFIG = {
 TOOLBAR_STYLE = "<style>.st-key-tool { min-height: 3.75rem; }</style>"
 #: Until the browser has said how big its window is, the map is laid out for a desktop and
 #: kept hidden, so that a tablet does not show (and take taps on) four small views for a
-#: moment before its own layout; shown after 6 s whatever happens.
+#: moment before its own layout; shown after 10 s whatever happens.
 UNSIZED_STYLE = """<style>
-.st-key-maps { visibility: hidden; animation: pm-show 0s linear 6s forwards; }
+.st-key-maps { visibility: hidden; animation: pm-show 0s linear 10s forwards; }
 @keyframes pm-show { to { visibility: visible; } }
 </style>"""
 SIZED_STYLE = "<style>.st-key-maps { visibility: visible; }</style>"
@@ -250,14 +250,13 @@ def show_ways_in_problem(place: str) -> None:
     (``"upload"`` or ``"codes"``): the page's words, then the user's text as plain text;
     scrolled into sight when it is new."""
     given = st.session_state.get(WAYS_IN_PROBLEM)
-    here = given is not None and given[0] == place
-    if given is not None and here:
-        problem: ways_in.Problem = given[1]
+    problem: ways_in.Problem | None = given[1] if given and given[0] == place else None
+    if problem is not None:
         with st.container(key=f"{place}-problem"):
             st.warning(f"{problem.what} The drawing is unchanged. {problem.todo}", icon="⚠️")
             for line in problem.quoted:
                 st.text(links.shorten(line, QUOTED_CHARS))
-    token = str(st.session_state.get(PROBLEMS_SAID, 0)) if here else ""
+    token = "" if problem is None else str(st.session_state.get(PROBLEMS_SAID, 0))
     scrolling.into_view(
         f"{place}-problem", token=token, key=f"{place}-problem-scroll", block="nearest"
     )
