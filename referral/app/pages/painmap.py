@@ -57,6 +57,12 @@ UNSIZED_STYLE = """<style>
 @keyframes pm-show { to { visibility: visible; } }
 </style>"""
 SIZED_STYLE = "<style>.st-key-maps { visibility: visible; }</style>"
+#: Laid out for one view, the map is shown half a second later: its toolbar, in a narrower
+#: column than the desktop's, wraps to more rows over the first frames, moving the view.
+ONE_VIEW_STYLE = """<style>
+.st-key-maps { visibility: hidden; animation: pm-show 0s linear 0.5s forwards; }
+@keyframes pm-show { to { visibility: visible; } }
+</style>"""
 #: The best three levels in one line over a single view: in sight (below the navigation
 #: bar) while the page scrolls down the body.
 TOP_THREE_STYLE = """<style>.st-key-top-three { position: sticky; top: 3.75rem; z-index: 3;
@@ -589,8 +595,10 @@ def map_and_results(shape: layout.MapLayout) -> None:
 
 
 size = viewport.size()
-st.html(UNSIZED_STYLE if size is None else SIZED_STYLE)  # one element either way: none moves
+shape = layout.pain_map(*(size or (None, None)))
+# One style element whatever the case, so that no element after it moves.
+st.html(UNSIZED_STYLE if size is None else ONE_VIEW_STYLE if shape.one_view else SIZED_STYLE)
 read_link()
 plot.bases(dict(cache.base_figure(view, False) for view in schema.VIEWS))
 st.html(results.RANKING_TABLE_STYLE)
-map_and_results(layout.pain_map(*(size or (None, None))))
+map_and_results(shape)
