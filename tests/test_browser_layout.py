@@ -160,6 +160,7 @@ def test_no_view_is_shown_before_the_browser_has_said_how_wide_it_is(browser, ap
         holding["on"] = False
         for message in messages:
             server.send(message)
+        page.locator(".st-key-one-view").wait_for(timeout=30_000)
         page.wait_for_function(READY, arg="tap", timeout=30_000)
         settle(page)
         assert page.locator('[class*="st-key-map-"] .js-plotly-plot').count() == 1
