@@ -46,10 +46,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 #: A tap whose ranking has not changed after this many ms counts as lost.
 LOST = 5_000
 
-#: The four views of the pain map are ready when laid out for taps.
+#: The four views of the pain map are ready when shown and laid out for taps.
 MAP_READY = """() => {
     const charts = [...document.querySelectorAll('[class*="st-key-map-"] .js-plotly-plot')];
     return charts.length === 4 && charts.every(gd => gd._fullLayout
+        && gd.checkVisibility({visibilityProperty: true})
         && gd._fullLayout.clickmode === 'event' && gd._fullLayout.dragmode === false);
 }"""
 RANKING = """() => {

@@ -1,6 +1,7 @@
 """Render the real figures and the running app to PNGs in docs/screenshots/ (headless Chromium).
 
-    PYTHONPATH=tests python scripts/screenshots.py   # or make screenshots (tests/harness.py)
+    PYTHONPATH=tests python scripts/screenshots.py   # or make screenshots (tests/harness.py):
+        # views, t12, painmap (four window sizes), patient, explore, explore-lecture, quiz
 
 views.png and t12.png are built straight from the figures (an HTML page holding plotly.js
 inline, so nothing is fetched from the network); app*.png are taken from ``streamlit run``.
@@ -25,9 +26,12 @@ OUT = harness.ROOT / "docs" / "screenshots"
 PANEL_WIDTH = 460
 #: The drawing of the classic thoracolumbar pattern on the left, in the URL's text form.
 T12_DRAWING = "1~r_left-groin_left-iliac-crest_left-trochanter_left-upper-buttock"
+#: At least ``n`` charts, all shown and drawn (the pain map keeps its views hidden until the
+#: browser has said how big its window is).
 READY_AT_LEAST = """n => {
     const charts = document.querySelectorAll('.js-plotly-plot');
-    return charts.length >= n && [...charts].every(gd => gd._fullLayout && gd.data.length);
+    return charts.length >= n && [...charts].every(gd => gd._fullLayout && gd.data.length
+        && gd.checkVisibility({visibilityProperty: true}));
 }"""
 READY = """n => {
     const charts = document.querySelectorAll('.js-plotly-plot');
@@ -64,22 +68,35 @@ def render(browser: object, html: str, count: int, path: Path) -> None:
     page.close()
 
 
-#: (file, path and query, viewport, charts to wait for)
+#: The patient's drawing: the same places, two of them rated.
+PATIENT_DRAWING = T12_DRAWING + "~i_left-groin.6_left-iliac-crest.7"
+#: (file, path and query, viewport, charts to wait for, button to press first or None);
+#: below 1200 px wide by touch, as a tablet or phone.
 APP_SHOTS = (
-    ("painmap.png", "/?drawing=" + T12_DRAWING, (1440, 900), len(schema.VIEWS)),
-    ("explore.png", "/explore?level=T12", (1440, 900), 1),
-    ("explore-lecture.png", "/explore?level=T12&lecture=1", (1280, 720), 1),
-    ("quiz.png", "/quiz?seed=7", (1440, 900), 1),
+    ("painmap.png", "/?drawing=" + T12_DRAWING, (1440, 900), len(schema.VIEWS), None),
+    ("painmap-1024x768.png", "/?drawing=" + T12_DRAWING, (1024, 768), 1, None),
+    ("painmap-768x1024.png", "/?drawing=" + T12_DRAWING, (768, 1024), 1, None),
+    ("painmap-390x844.png", "/?drawing=" + T12_DRAWING, (390, 844), 1, None),
+    ("patient.png", "/?mode=patient&drawing=" + PATIENT_DRAWING, (1024, 768), 1, None),
+    ("patient-done.png", "/?mode=patient&drawing=" + PATIENT_DRAWING, (1024, 768), 1, "I'm done"),
+    ("explore.png", "/explore?level=T12", (1440, 900), 1, None),
+    ("explore-lecture.png", "/explore?level=T12&lecture=1", (1280, 720), 1, None),
+    ("quiz.png", "/quiz?seed=7", (1440, 900), 1, None),
 )
 
 
 def app_shots(browser: object, url: str) -> None:
     """Screenshot each page of the running app (``APP_SHOTS``)."""
-    for name, path, (width, height), charts in APP_SHOTS:
-        context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    for name, path, (width, height), charts, press in APP_SHOTS:
+        context = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": width, "height": height}, has_touch=width < 1200
+        )
         page = context.new_page()
         page.goto(url + path)
         page.wait_for_function(READY_AT_LEAST, arg=charts, timeout=30_000)
+        if press is not None:
+            page.get_by_role("button", name=press).click()
+            page.locator(".st-key-pt-qr img").wait_for(timeout=30_000)
         page.wait_for_timeout(500)  # let fonts and the last rerun settle
         page.screenshot(path=str(OUT / name))
         context.close()

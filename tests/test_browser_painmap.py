@@ -39,10 +39,13 @@ TAPS = (
     ("posterior", "left-upper-buttock"),
     ("left-lateral", "left-trochanter"),
 )
-#: The four map charts are laid out and accept input with ``mode`` ("tap" or "lasso").
+#: The map's charts (four; one where the window is narrow and the page shows one view at a
+#: time) are shown, laid out and accept input with ``mode`` ("tap" or "lasso").
 READY = f"""mode => {{
     const charts = [...document.querySelectorAll('{CHARTS}')];
-    return charts.length === 4 && charts.every(gd => gd._fullLayout && (mode === 'tap'
+    const shown = document.querySelector('.st-key-one-view') ? 1 : 4;
+    return charts.length === shown && charts.every(gd => gd._fullLayout
+        && gd.checkVisibility({{visibilityProperty: true}}) && (mode === 'tap'
         ? gd._fullLayout.clickmode === 'event' && gd._fullLayout.dragmode === false
         : gd._fullLayout.dragmode === 'lasso'));
 }}"""

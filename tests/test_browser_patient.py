@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from catalogue import CHARTS_DRAWN, regions
+from test_browser_layout import cut_off
 from test_browser_painmap import DRAWING_TRACES, ranked, settle
 from test_browser_privacy import outside
 from test_browser_taps import tap_point, wait_for_regions
@@ -28,6 +29,7 @@ BACK = ("left-iliac-crest", "left-upper-buttock", "left-low-back")
 SIDE = "left-trochanter"
 RATED, RATING = "left-iliac-crest", 7
 IPAD = {"width": 1024, "height": 768}
+CLASSIC = "1~r_left-groin_left-iliac-crest_left-trochanter_left-upper-buttock"
 #: The chart of ``view`` takes taps, at the height the page gives a window of this size.
 VIEW_READY = """([view, height]) => {
     const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);
@@ -99,5 +101,26 @@ def test_a_patients_drawing_opens_unchanged_in_the_pain_map(browser, app_url):
         ranking = rank_levels(expected, AtlasIndex(load_atlas(), regions()))
         assert ranked(clinic)[:3] == [m.level for m in ranking.matched(3)]
         assert not outside(requests, app_url)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", [(390, 844), (768, 1024), (1024, 768)])
+def test_nothing_on_the_patients_page_sticks_out_of_a_tablet_or_phone(browser, app_url, size):
+    """Marking and I'm done: every control lies inside the window's width."""
+    width, height = size
+    context = browser.new_context(has_touch=True, viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/?mode=patient&drawing={CLASSIC}")
+        page.wait_for_function(
+            VIEW_READY, arg=["anterior", patient.layout(width, height)[0]], timeout=60_000
+        )
+        settle(page)
+        assert cut_off(page) == []
+        page.get_by_role("button", name="I'm done").tap()
+        page.locator(".st-key-pt-qr img").wait_for(timeout=30_000)
+        settle(page)
+        assert cut_off(page) == []
     finally:
         context.close()

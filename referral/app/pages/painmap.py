@@ -21,14 +21,23 @@ import shapely
 import streamlit as st
 
 from referral import figures, report, schema
-from referral.app import announce, cache, links, plot, results, sharing, ways_in
+from referral.app import (
+    announce,
+    cache,
+    layout,
+    links,
+    plot,
+    results,
+    scrolling,
+    sharing,
+    viewport,
+    ways_in,
+)
 from referral.drawing import Drawing, DrawingError
 from referral.matching import Ranking, rank_levels
 from referral.regions import Regions
 from referral.selection import TOOLS, History, Tool, edit, read_drawing_text
 
-#: Height of each view (px): the four views and the toolbar fit a 1440 x 900 screen.
-CHART_HEIGHT = 520
 #: Characters of a file's or a code's own text quoted back in a message.
 QUOTED_CHARS = 120
 NOT_RATED = "not rated"
@@ -41,10 +50,31 @@ CHART_CONFIG = {
 #: The tool switch's label is drawn a moment after the switch: its room is kept from the
 #: start, so that the views below do not move down 20 px under a finger about to tap.
 TOOLBAR_STYLE = "<style>.st-key-tool { min-height: 3.75rem; }</style>"
+#: Until the browser has said how big its window is, the map is laid out for a desktop and
+#: kept hidden, so that a tablet does not show (and take taps on) four small views for a
+#: moment before its own layout; shown after 10 s whatever happens.
+UNSIZED_STYLE = """<style>
+.st-key-maps { visibility: hidden; animation: pm-show 0s linear 10s forwards; }
+@keyframes pm-show { to { visibility: visible; } }
+</style>"""
+SIZED_STYLE = "<style>.st-key-maps { visibility: visible; }</style>"
+#: Laid out for one view, the map is shown half a second later: its toolbar, in a narrower
+#: column than the desktop's, wraps to more rows over the first frames, moving the view.
+ONE_VIEW_STYLE = """<style>
+.st-key-maps { visibility: hidden; animation: pm-show 0s linear 0.5s forwards; }
+@keyframes pm-show { to { visibility: visible; } }
+</style>"""
+#: The best three levels in one line over a single view: in sight (below the navigation
+#: bar) while the page scrolls down the body.
+TOP_THREE_STYLE = """<style>.st-key-top-three { position: sticky; top: 3.75rem; z-index: 3;
+background: white; padding: 0.25rem 0; }</style>"""
 HISTORY, LINK_SEEN, NOTICES, FIGURES = "pm-history", "pm-link", "pm-notices", "pm-figures"
 #: The problem with the last file or codes given, shown next to the uploader or the codes
 #: field: ``(place, Problem)`` with place ``"upload"`` or ``"codes"``; one at a time.
 WAYS_IN_PROBLEM = "pm-ways-in-problem"
+#: How many such problems were said so far: each new one is scrolled into sight (the field
+#: may sit at the window's bottom edge, the warning under it out of sight).
+PROBLEMS_SAID = "pm-problems-said"
 #: Generation of the widgets that mirror the drawing (regions list, intensity): bumped when
 #: the drawing changes any other way, so those widgets are created afresh with the new
 #: value. Setting their state instead races with the browser, which may send the widget's
@@ -156,7 +186,7 @@ def on_upload() -> None:
         return
     result = ways_in.read_upload(upload.name, upload.getvalue(), cache.regions())
     if isinstance(result, ways_in.Problem):
-        st.session_state[WAYS_IN_PROBLEM] = ("upload", result)
+        say_problem("upload", result)
     else:
         commit(result)
 
@@ -169,7 +199,7 @@ def on_codes() -> None:
         return
     result = ways_in.read_codes(text, cache.regions())
     if isinstance(result, ways_in.Problem):
-        st.session_state[WAYS_IN_PROBLEM] = ("codes", result)
+        say_problem("codes", result)
     else:
         commit(result)
 
@@ -216,17 +246,27 @@ def show_notices() -> None:
             st.text(line)
 
 
+def say_problem(place: str, problem: ways_in.Problem) -> None:
+    """Show ``problem`` with the file or codes given at ``place`` until the next edit."""
+    st.session_state[WAYS_IN_PROBLEM] = (place, problem)
+    st.session_state[PROBLEMS_SAID] = st.session_state.get(PROBLEMS_SAID, 0) + 1
+
+
 def show_ways_in_problem(place: str) -> None:
     """What was wrong with the file or codes just given, if it was given at ``place``
-    (``"upload"`` or ``"codes"``): the page's words, then the user's text as plain text."""
+    (``"upload"`` or ``"codes"``): the page's words, then the user's text as plain text;
+    scrolled into sight when it is new."""
     given = st.session_state.get(WAYS_IN_PROBLEM)
-    if not given or given[0] != place:
-        return
-    problem: ways_in.Problem = given[1]
-    with st.container(key=f"{place}-problem"):
-        st.warning(f"{problem.what} The drawing is unchanged. {problem.todo}", icon="⚠️")
-        for line in problem.quoted:
-            st.text(links.shorten(line, QUOTED_CHARS))
+    problem: ways_in.Problem | None = given[1] if given and given[0] == place else None
+    if problem is not None:
+        with st.container(key=f"{place}-problem"):
+            st.warning(f"{problem.what} The drawing is unchanged. {problem.todo}", icon="⚠️")
+            for line in problem.quoted:
+                st.text(links.shorten(line, QUOTED_CHARS))
+    token = "" if problem is None else str(st.session_state.get(PROBLEMS_SAID, 0))
+    scrolling.into_view(
+        f"{place}-problem", token=token, key=f"{place}-problem-scroll", block="nearest"
+    )
 
 
 # -- results ------------------------------------------------------------------------------
@@ -306,10 +346,12 @@ def chart_figure(
     area: shapely.Geometry | None,
     shown: tuple[tuple[str, figures.Style], ...],
     sides: tuple[str, ...],
+    height: int,
 ) -> dict[str, Any]:
-    """The view's figure, rebuilt only when its drawing, levels, sides or tool changed."""
+    """The view's figure, rebuilt only when its drawing, levels, sides, tool or height
+    changed."""
     mode: Literal["tap", "lasso"] = "tap" if tool == "tap" else "lasso"
-    key = (mode, None if area is None else shapely.to_wkb(area), shown, sides)
+    key = (mode, None if area is None else shapely.to_wkb(area), shown, sides, height)
     memo: dict[str, tuple[object, dict[str, Any]]] = st.session_state.setdefault(FIGURES, {})
     if view in memo and memo[view][0] == key:
         return memo[view][1]
@@ -317,15 +359,22 @@ def chart_figure(
     layers += [
         cache.level_layer(view, lv, sides, False, style, detail=False) for lv, style in shown
     ]
-    figure = figures.compose(cache.base(view, False), layers, tool=mode, height=CHART_HEIGHT)
+    figure = figures.compose(cache.base(view, False), layers, tool=mode, height=height)
     memo[view] = (key, figure)
     return figure
 
 
-def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.Style]]) -> None:
-    """The toolbar and the four views, each in a container keyed ``map-<view>``."""
+def show_map(
+    current: Drawing,
+    ranking: Ranking,
+    shown: list[tuple[str, figures.Style]],
+    shape: layout.MapLayout,
+) -> None:
+    """The toolbar and the views (all four, or the one chosen when ``shape.one_view``), each
+    in a container keyed ``map-<view>``."""
     st.html(TOOLBAR_STYLE)
-    bar = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+    gap: Literal["small", "medium"] = "small" if shape.one_view else "medium"
+    bar = st.container(horizontal=True, vertical_alignment="bottom", gap=gap)
     tool: Tool = bar.segmented_control(
         "Tool",
         options=list(TOOLS),
@@ -342,13 +391,26 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
     with bar.popover("Keep and share", key=KEEP, on_change="rerun") as keep:
         if keep.open:
             show_downloads(current, ranking)
+    views = schema.VIEWS
+    if shape.one_view:
+        views = (
+            bar.segmented_control(
+                "View",
+                options=schema.VIEWS,
+                format_func=layout.VIEW_CHOICES.__getitem__,
+                default="anterior",
+                required=True,
+                key="one-view",
+            ),
+        )
+        show_top_three(ranking)
     shapes = current.shapes(cache.regions())
     sides = results.painful_sides(ranking) or schema.SIDES
-    widths = [figures.x_range(cache.body(), view) for view in schema.VIEWS]
+    widths = [figures.x_range(cache.body(), view) for view in views]
     columns = st.columns([x1 - x0 for x0, x1 in widths], gap="small")
     levels = [level for level, _ in shown]
-    for column, view in zip(columns, schema.VIEWS, strict=True):
-        figure = chart_figure(view, tool, shapes.get(view), tuple(shown), sides)
+    for column, view in zip(columns, views, strict=True):
+        figure = chart_figure(view, tool, shapes.get(view), tuple(shown), sides, shape.chart_height)
         marked = results.marked_regions(current, cache.regions(), view)
         with column.container(key=f"map-{view}"):
             plot.plot(
@@ -369,6 +431,15 @@ def show_map(current: Drawing, ranking: Ranking, shown: list[tuple[str, figures.
             "lines: dorsal ramus branches; dashed: ventral ramus. A dot marks where a branch "
             "leaves the spine."
         )
+
+
+def show_top_three(ranking: Ranking) -> None:
+    """The best three levels in one line, kept in sight over a single view."""
+    top = [m.level for m in ranking.matched(3)]
+    st.html(TOP_THREE_STYLE)
+    with st.container(key="top-three"):
+        numbered = " · ".join(f"{i}\\. **{level}**" for i, level in enumerate(top, start=1))
+        st.markdown(f"Best match: {numbered}" if top else "Best match: mark where it hurts.")
 
 
 def show_regions(current: Drawing) -> None:
@@ -494,17 +565,22 @@ def summary(current: Drawing, ranking: Ranking, link: str | None = None) -> str:
 
 
 @st.fragment
-def map_and_results() -> None:
-    """The map, its controls and the results: everything but the link's reading and the
-    views' bases. A fragment, so a tap, a lasso or any control reruns only this part, not
-    the app's navigation (a tap measured ≈ 5-20 ms quicker in paired runs)."""
+def map_and_results(shape: layout.MapLayout) -> None:
+    """The map, its controls and the results, laid out as ``shape``: everything but the
+    link's reading and the views' bases. A fragment, so a tap, a lasso or any control reruns
+    only this part, not the app's navigation (a tap measured ≈ 5-20 ms quicker in paired
+    runs)."""
     current = drawing()
     ranking = rank_levels(current, cache.index())
     # Made before the first element (≈ 1 ms through pandas), so that the ranking leaves in
     # the run's first batch of messages (a tap ≈ 3 ms quicker in paired runs).
     lines = results.ranking_lines(ranking)
     write_link(current)
-    maps, side = st.columns([37, 13], gap="medium")
+    if shape.columns is None:  # the results under the map
+        maps, side = st.container(key="maps"), st.container()
+    else:
+        maps, side = st.columns(list(shape.columns), gap="medium")
+        maps = maps.container(key="maps")
     with side:
         show_ranking(ranking, lines, current)
         show = st.segmented_control(
@@ -520,7 +596,7 @@ def map_and_results() -> None:
         show_explanation(ranking, shown)
     with maps:
         show_notices()
-        show_map(current, ranking, shown)
+        show_map(current, ranking, shown, shape)
         show_regions(current)
         show_ways_in()
 
@@ -528,7 +604,11 @@ def map_and_results() -> None:
 #: The page's h1 for screen readers: the navigation above shows its name already, and the
 #: four views need the height a visible title would take.
 st.html('<h1 class="visually-hidden">Pain map</h1>')
+size = viewport.size()
+shape = layout.pain_map(*(size or (None, None)))
+# One style element whatever the case, so that no element after it moves.
+st.html(UNSIZED_STYLE if size is None else ONE_VIEW_STYLE if shape.one_view else SIZED_STYLE)
 read_link()
 plot.bases(dict(cache.base_figure(view, False) for view in schema.VIEWS))
 st.html(results.RANKING_TABLE_STYLE)
-map_and_results()
+map_and_results(shape)

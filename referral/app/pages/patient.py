@@ -18,7 +18,7 @@ import streamlit as st
 
 from referral import figures, patient, schema
 from referral.app import cache, plot, sharing, viewport
-from referral.drawing import Drawing
+from referral.drawing import Drawing, DrawingError
 from referral.selection import History, edit, read_drawing_text
 
 LINK = "drawing"
@@ -57,9 +57,12 @@ def on_chart(view: schema.View) -> None:
 
 
 def on_rate(rid: str, key: str) -> None:
-    """Rate ``rid`` with the pills ``key`` (none chosen: no rating)."""
-    value = st.session_state.get(key)
-    rated = drawing().with_intensity(rid, value, cache.regions())
+    """Rate ``rid`` with the pills ``key`` (none chosen: no rating); nothing if the place
+    was unmarked meanwhile."""
+    try:
+        rated = drawing().with_intensity(rid, st.session_state.get(key), cache.regions())
+    except DrawingError:
+        return
     commit(history().commit(rated), mirrored=True)
 
 
@@ -144,7 +147,7 @@ def show_marked(current: Drawing) -> None:
 def show_marking(current: Drawing, size: viewport.Size | None) -> None:
     with st.container(key="pt-head", horizontal=True, vertical_alignment="center"):
         st.title("Where do you feel pain?")
-        view: schema.View = st.segmented_control(
+        view: schema.View = st.pills(  # pills wrap on a phone, a segmented control does not
             "Turn the body",
             options=list(patient.VIEW_NAMES),
             format_func=patient.VIEW_NAMES.__getitem__,
