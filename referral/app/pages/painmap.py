@@ -277,7 +277,6 @@ def show_ranking(ranking: Ranking, lines: list[str], current: Drawing) -> None:
     flags."""
     with st.container(key="ranking"):
         st.header("Best-matching levels")
-        announce.live_text(results.ranking_announcement(ranking), key="ranking-live")
         if current.is_empty:
             st.info("Mark where it hurts: tap regions on the views, or outline an area.")
         elif not lines:
@@ -594,6 +593,8 @@ def map_and_results(shape: layout.MapLayout) -> None:
         shown = results.shown_levels(ranking, show)
         show_table(ranking)
         show_explanation(ranking, shown)
+        # Last in the column: the spoken ranking must not delay the ranking on screen.
+        announce.live_text(results.ranking_announcement(ranking), key="ranking-live")
     with maps:
         show_notices()
         show_map(current, ranking, shown, shape)
