@@ -12,6 +12,7 @@ import streamlit as st
 
 from referral import schema
 from referral.app import cache, links, plot, ways_in
+from referral.app.drawing_state import DrawingState
 from referral.drawing import Drawing, DrawingError
 from referral.selection import History, Tool, edit, read_drawing_text
 
@@ -19,30 +20,30 @@ from referral.selection import History, Tool, edit, read_drawing_text
 QUOTED_CHARS = 120
 NOT_RATED = "not rated"
 LINK = "drawing"
-HISTORY, LINK_SEEN, NOTICES, FIGURES = "pm-history", "pm-link", "pm-notices", "pm-figures"
+LINK_SEEN, NOTICES, FIGURES = "pm-link", "pm-notices", "pm-figures"
+#: The drawing, its undo steps and the generation of the widgets that mirror it.
+STATE = DrawingState("pm")
 #: The problem with the last file or codes given, shown next to the uploader or the codes
 #: field: ``(place, Problem)`` with place ``"upload"`` or ``"codes"``; one at a time.
 WAYS_IN_PROBLEM = "pm-ways-in-problem"
 #: How many such problems were said so far: each new one is scrolled into sight (the field
 #: may sit at the window's bottom edge, the warning under it out of sight).
 PROBLEMS_SAID = "pm-problems-said"
-#: Generation of the widgets that mirror the drawing (regions list, intensity): bumped when
-#: the drawing changes any other way, so those widgets are created afresh with the new
-#: value. Setting their state instead races with the browser, which may send the widget's
-#: stale value with the next rerun and undo the change.
-GENERATION = "pm-generation"
 
 
 def history() -> History:
-    """The session's drawing history (created empty on first use)."""
-    if HISTORY not in st.session_state:
-        st.session_state[HISTORY] = History()
-    return st.session_state[HISTORY]
+    """The session's drawing history."""
+    return STATE.history()
 
 
 def drawing() -> Drawing:
     """The current drawing."""
-    return history().current
+    return STATE.drawing()
+
+
+def generation() -> int:
+    """The current generation of the widgets that mirror the drawing."""
+    return STATE.generation()
 
 
 def commit(new: Drawing, *, mirrored: bool = False) -> None:
@@ -51,21 +52,11 @@ def commit(new: Drawing, *, mirrored: bool = False) -> None:
 
 
 def replace_history(new: History, *, mirrored: bool = False) -> None:
-    """Make ``new`` the session's history and drop the notices about earlier input.
-
-    ``mirrored``: the change came from a widget that mirrors the drawing and already shows
-    it; otherwise, if the drawing changed, those widgets get a new generation.
-    """
-    if new.current != drawing() and not mirrored:
-        st.session_state[GENERATION] = generation() + 1
-    st.session_state[HISTORY] = new
+    """Make ``new`` the session's history (:meth:`DrawingState.replace`) and drop the
+    notices about earlier input."""
+    STATE.replace(new, mirrored=mirrored)
     st.session_state[NOTICES] = []
     st.session_state.pop(WAYS_IN_PROBLEM, None)
-
-
-def generation() -> int:
-    """The current generation of the widgets that mirror the drawing."""
-    return int(st.session_state.get(GENERATION, 0))
 
 
 def notify(message: str, quoted: Sequence[str] = ()) -> None:

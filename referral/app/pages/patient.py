@@ -18,11 +18,14 @@ import streamlit as st
 
 from referral import figures, patient, schema
 from referral.app import cache, plot, sharing, viewport
+from referral.app.drawing_state import DrawingState
 from referral.drawing import Drawing, DrawingError
 from referral.selection import History, edit, read_drawing_text
 
 LINK = "drawing"
-HISTORY, LINK_SEEN, DONE, GENERATION = "pt-history", "pt-link", "pt-done", "pt-generation"
+LINK_SEEN, DONE = "pt-link", "pt-done"
+#: The drawing, its undo steps and the generation of the rating widgets.
+STATE = DrawingState("pt")
 #: No header bar (its menu is not for the patient) and less room above the page.
 STYLE = """<style>
 header[data-testid="stHeader"] { display: none; }
@@ -33,21 +36,17 @@ CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 
 def history() -> History:
-    if HISTORY not in st.session_state:
-        st.session_state[HISTORY] = History()
-    return st.session_state[HISTORY]
+    return STATE.history()
 
 
 def drawing() -> Drawing:
-    return history().current
+    return STATE.drawing()
 
 
 def commit(new: History, *, mirrored: bool = False) -> None:
     """Make ``new`` the history; unless the change came from a rating widget (which shows
     it already), the rating widgets are made afresh with the new values."""
-    if new.current != drawing() and not mirrored:
-        st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
-    st.session_state[HISTORY] = new
+    STATE.replace(new, mirrored=mirrored)
 
 
 def on_chart(view: schema.View) -> None:
@@ -131,7 +130,7 @@ def show_marked(current: Drawing) -> None:
             st.markdown("Nothing yet.")
             return
         st.markdown(f"How strong is the pain in each place? {patient.SCALE}")
-        generation = st.session_state.get(GENERATION, 0)
+        generation = STATE.generation()
         for rid in painful:
             key = f"pt-rate-{generation}-{rid}"
             st.pills(
