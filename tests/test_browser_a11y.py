@@ -147,6 +147,11 @@ def test_a_tap_renames_its_chart_lists_the_region_and_is_announced(browser, app_
         page.wait_for_function(
             "el => el.textContent.startsWith('Best-matching levels: 1. ')", arg=live
         )
+        # Each chart is its own component, drawn a moment after the results column: wait
+        # until the tapped view has a new name, then check every name.
+        page.wait_for_function(
+            f"() => ({CHART_NAMES})().anterior !== 'Anterior view: nothing marked'"
+        )
         names = page.evaluate(CHART_NAMES)
         marked = page.locator(".st-key-marked").inner_text()
         # The same node spoke: a live region announces changes only while it stays mounted.
