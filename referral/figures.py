@@ -537,7 +537,9 @@ def level_layer(
     """One level's zones, branch courses and joints in ``base``'s view.
 
     Zones are filled in their pathway's colour (:func:`pathway_colours`), core stronger than
-    fringe (``ZONE_OPACITY``, fringe with a dotted edge). ``style="compare"`` draws a second
+    fringe (``ZONE_OPACITY``, fringe with a dotted edge); the zones of one pathway and weight
+    are one trace (their outlines separated by gaps; where they overlap the fill is not
+    doubled), so a figure carries each style once. ``style="compare"`` draws a second
     level hatched (``COMPARE_PATTERN``) with a long-dash edge and no opacity fill, so it
     stays distinguishable without colour. Courses run from where the branch leaves the
     spine (a marker) into the zones: solid for a dorsal ramus, dashed for a ventral one, on a
@@ -566,20 +568,19 @@ def level_layer(
             name, group = f"{name} (compared)", f"{group}:compare"
         return {"name": name, "legendgroup": group, "showlegend": first}
 
+    # One fill per (pathway, weight); core fills are drawn last (on top) and carry the legend
+    # entry, so the swatch is solid.
+    groups: dict[tuple[bool, str], list[Row]] = {}
+    for row in zones:
+        groups.setdefault((row["weight"] == "core", row["pathway"]), []).append(row)
+    cores = {pathway for is_core, pathway in groups if is_core}
     fills: list[Trace] = []
-    order = sorted(zones, key=lambda row: (row["weight"] == "core", row["pathway"]))
-    # Core zones are drawn last (on top) but carry the legend entry, so the swatch is solid.
-    for row in order:
-        if row["weight"] == "core":
-            legend(row["pathway"], row["ramus"])
-    with_swatch = set(shown)
-    for row in order:
-        if row["weight"] == "core" and row["pathway"] in with_swatch:
-            with_swatch.discard(row["pathway"])
-            shown.discard(row["pathway"])
-        colour = colours[row["pathway"]]
-        meta = {"level": level, "pathway": row["pathway"], "style": style}
-        zone = lines_trace(row["geometry"], "zone", colour, width.zone, **meta)
+    for is_core, pathway in sorted(groups, key=lambda k: (k[0], k[1])):
+        rows, weight = groups[is_core, pathway], "core" if is_core else "fringe"
+        colour = colours[pathway]
+        meta = {"level": level, "pathway": pathway, "style": style}
+        parts = [part for row in rows for part in shapely.get_parts(row["geometry"])]
+        zone = lines_trace(shapely.multipolygons(parts), "zone", colour, width.zone, **meta)
         if compare:
             zone["line"].update(dash="longdash", width=width.zone + 1)
             zone.update(
@@ -589,13 +590,17 @@ def level_layer(
                     "shape": COMPARE_PATTERN,
                     "fgcolor": colour,
                     "size": 10,
-                    "solidity": 0.25 if row["weight"] == "core" else 0.12,
+                    "solidity": 0.25 if is_core else 0.12,
                 },
             )
         else:
-            zone["line"]["dash"] = "solid" if row["weight"] == "core" else "dot"
-            zone.update(fill="toself", fillcolor=rgba(colour, ZONE_OPACITY[row["weight"]]))
-        fills.append({**zone, **legend(row["pathway"], row["ramus"])})
+            zone["line"]["dash"] = "solid" if is_core else "dot"
+            zone.update(fill="toself", fillcolor=rgba(colour, ZONE_OPACITY[weight]))
+        entry = legend(pathway, rows[0]["ramus"])
+        if not is_core and pathway in cores:  # the core fill, drawn later, carries the swatch
+            shown.discard(pathway)
+            entry["showlegend"] = False
+        fills.append({**zone, **entry})
 
     drawn: list[Trace] = []
     for row in courses:
@@ -774,7 +779,9 @@ def patch(figure: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     A trace whose role (``meta.role``) has a trace in ``base`` becomes ``{"$base": j}`` plus
     the keys whose values differ from base trace ``j`` (``None`` for a key it lacks); a list
     of the same length with under half its items changed becomes ``{"$changes": [[i, v],
-    ...]}``. Other traces are kept whole. The layout keeps only the keys that differ.
+    ...]}``, or ``{"$sets": [[v, [i, ...]], ...]}`` (each new item once, with the indices
+    it goes to) when that is shorter: a zone's hover note repeats over every tap point it
+    covers. Other traces are kept whole. The layout keeps only the keys that differ.
 
     >>> base = {"data": [{"meta": {"role": "tap"}, "x": [1, 2], "hovertext": ["a", "b", "c"]}],
     ...         "layout": {"height": 400, "title": "t"}}
@@ -785,6 +792,11 @@ def patch(figure: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     {'$base': 0, 'hovertext': {'$changes': [[2, 'C']]}}
     >>> patch(fig, base)["layout"]
     {'height': 520}
+    >>> many = {"data": [{"meta": {"role": "tap"}, "hovertext": ["a"] * 9}], "layout": {}}
+    >>> notes = {"data": [{"meta": {"role": "tap"}, "hovertext": ["a"] * 5 + ["note"] * 4}],
+    ...          "layout": {}}
+    >>> patch(notes, many)["data"][0]["hovertext"]
+    {'$sets': [['note', [5, 6, 7, 8]]]}
     """
     roles = {(t.get("meta") or {}).get("role"): j for j, t in enumerate(base["data"])}
     data: list[dict[str, Any]] = []
@@ -807,12 +819,21 @@ def patch(figure: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
 
 
 def _changes(old: Any, new: Any) -> Any:
-    """``new`` as ``{"$changes": [[i, item], ...]}`` against the list ``old`` when that is
-    shorter (same length, under half the items changed), else ``new`` itself."""
+    """``new`` against the list ``old`` (same length, under half the items changed) as
+    ``{"$changes": [[i, item], ...]}`` or, when fewer distinct items than changes, as
+    ``{"$sets": [[item, [i, ...]], ...]}``; else ``new`` itself."""
     if not (isinstance(old, list) and isinstance(new, list) and len(old) == len(new)):
         return new
     changes = [[i, b] for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
-    return {"$changes": changes} if len(changes) < len(new) / 2 else new
+    if len(changes) >= len(new) / 2:
+        return new
+    if all(isinstance(item, str) for _, item in changes):
+        sets: dict[str, list[int]] = {}
+        for i, item in changes:
+            sets.setdefault(item, []).append(i)
+        if len(sets) < len(changes):
+            return {"$sets": [[item, indices] for item, indices in sets.items()]}
+    return {"$changes": changes}
 
 
 def unpatch(patch: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
@@ -831,6 +852,12 @@ def unpatch(patch: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
             out = list(old)
             for i, new in value["$changes"]:
                 out[i] = new
+            return out
+        if isinstance(value, dict) and "$sets" in value:
+            out = list(old)
+            for new, indices in value["$sets"]:
+                for i in indices:
+                    out[i] = new
             return out
         return value
 

@@ -138,7 +138,7 @@ def _plots(at: Any) -> list[Any]:
 
 def _data(element: Any) -> dict[str, Any]:
     assert element.type == "bidi_component" and element.proto.component_name == "referral_plot"
-    return json.loads(element.proto.json)
+    return json.loads(element.proto.bytes)
 
 
 #: Resolves when the pain map's four charts are drawn (plotly has laid each one out).

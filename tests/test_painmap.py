@@ -522,11 +522,12 @@ def test_what_is_marked_is_listed_in_words_and_the_ranking_goes_to_the_live_regi
             for e in at.get("bidi_component")
             if e.proto.component_name == "referral_announce"
         ]
-        names = [
-            json.loads(e.proto.json)["name"]
+        charts = [
+            json.loads(e.proto.bytes)
             for e in at.get("bidi_component")
-            if "name" in json.loads(e.proto.json)
+            if e.proto.component_name == "referral_plot"
         ]
+        names = [data["name"] for data in charts if "name" in data]
         (line,) = [m.value for m in at.markdown if m.value.startswith("**Marked")]
         return line, live, names
 

@@ -117,6 +117,6 @@ def test_elements_carry_the_loader_and_plot_js_travels_once_with_the_bases():
     assert len(elements) == 5  # the bases and four charts (beside them: the live region)
     assert {p.js_content for p in elements} == {plot.LOADER}
     assert len(plot.LOADER) < 2_000 < len(plot.SCRIPT)
-    data = [json.loads(p.json) for p in elements]
+    data = [json.loads(p.bytes) for p in elements]
     assert [d.get("script") for d in data if "bases" in d] == [plot.SCRIPT]
     assert all("script" not in d for d in data if "bases" not in d)

@@ -44,12 +44,20 @@ function registerBases(named) {
 /** The page's charts by key: the divs plotly draws in. */
 const charts = (window.__referralCharts ??= new Map());
 
-/** A list patched by ``{$changes: [[i, v], ...]}``, or ``value`` itself. */
+/** A list patched by ``{$changes: [[i, v], ...]}`` or ``{$sets: [[v, [i, ...]], ...]}``,
+ * or ``value`` itself. */
 function patched(value, base) {
-  if (!value || !Array.isArray(value.$changes)) return value;
-  const out = base.slice();
-  for (const [i, item] of value.$changes) out[i] = item;
-  return out;
+  if (value && Array.isArray(value.$changes)) {
+    const out = base.slice();
+    for (const [i, item] of value.$changes) out[i] = item;
+    return out;
+  }
+  if (value && Array.isArray(value.$sets)) {
+    const out = base.slice();
+    for (const [item, indices] of value.$sets) for (const i of indices) out[i] = item;
+    return out;
+  }
+  return value;
 }
 
 /** The figure a patch describes (the inverse of referral.figures.patch). */

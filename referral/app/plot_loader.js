@@ -13,8 +13,13 @@ const code = (window.__referralPlotCode ??= (() => {
   return { promise, resolve, loaded: false };
 })());
 
-export default function (component) {
-  const script = component.data && component.data.script;
+const decoder = new TextDecoder();
+
+export default function (element) {
+  // plot.py sends each element's data as compact UTF-8 JSON bytes (plot.encode).
+  const data = element.data instanceof Uint8Array ? JSON.parse(decoder.decode(element.data)) : element.data;
+  const component = { ...element, data };
+  const script = data && data.script;
   if (script && !code.loaded) {
     code.loaded = true;
     const url = URL.createObjectURL(new Blob([script], { type: "text/javascript" }));
