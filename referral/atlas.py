@@ -106,7 +106,7 @@ def with_mirror(left: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([left, right], ignore_index=True)
 
 
-def _select(df: pd.DataFrame, view: str | None, side: str | None) -> pd.DataFrame:
+def _select(df: pd.DataFrame, view: schema.View | None, side: schema.Side | None) -> pd.DataFrame:
     """Rows of ``df`` (one level's rows) in ``view`` and on ``side`` when given."""
     mask = np.ones(len(df), dtype=bool)
     if view is not None:
@@ -193,19 +193,28 @@ class Atlas:
         return [level for level in schema.LEVELS if level in present]
 
     def level_zones(
-        self, level: str, view: str | None = None, side: str | None = None
+        self,
+        level: str,
+        view: schema.View | None = None,
+        side: schema.Side | None = None,
     ) -> pd.DataFrame:
         """Zones of ``level``, optionally only in ``view`` and/or on ``side``."""
         return self._level_rows("zones", level, view, side)
 
     def level_courses(
-        self, level: str, view: str | None = None, side: str | None = None
+        self,
+        level: str,
+        view: schema.View | None = None,
+        side: schema.Side | None = None,
     ) -> pd.DataFrame:
         """Branch courses of ``level``, optionally only in ``view`` and/or on ``side``."""
         return self._level_rows("courses", level, view, side)
 
     def level_joints(
-        self, level: str, view: str | None = None, side: str | None = None
+        self,
+        level: str,
+        view: schema.View | None = None,
+        side: schema.Side | None = None,
     ) -> pd.DataFrame:
         """Joints of ``level``'s joint-referral pathways, optionally in ``view``/on ``side``."""
         return self._level_rows("joints", level, view, side)
@@ -235,7 +244,7 @@ class Atlas:
         return list(ids)
 
     def _level_rows(
-        self, name: str, level: str, view: str | None, side: str | None
+        self, name: str, level: str, view: schema.View | None, side: schema.Side | None
     ) -> pd.DataFrame:
         """Rows of ``level`` (in ``view``/on ``side`` when given) of the frame attribute
         ``name``. Each frame is split by level once (again only if the attribute is given a

@@ -20,7 +20,7 @@ from referral import schema
 class Landmarks:
     """Named points and polylines of one view."""
 
-    view: str
+    view: schema.View
     points: dict[str, tuple[float, float]]
     lines: dict[str, LineString]
 
@@ -43,10 +43,10 @@ class Landmarks:
 class Body:
     """Outlines and landmarks of every view."""
 
-    outlines: dict[str, Polygon]
-    landmarks: dict[str, Landmarks]
+    outlines: dict[schema.View, Polygon]
+    landmarks: dict[schema.View, Landmarks]
 
-    def outline(self, view: str) -> Polygon:
+    def outline(self, view: schema.View) -> Polygon:
         """Return the silhouette of ``view`` (:class:`schema.UnknownViewError` lists the
         known views)."""
         return self.outlines[schema.check_view(view)]
@@ -77,8 +77,8 @@ def load_body(directory: Path = schema.ASSETS_DIR) -> Body:
 
     Raises FileNotFoundError naming the first missing file.
     """
-    outlines: dict[str, Polygon] = {}
-    landmarks: dict[str, Landmarks] = {}
+    outlines: dict[schema.View, Polygon] = {}
+    landmarks: dict[schema.View, Landmarks] = {}
     for view in schema.VIEWS:
         outline_path = directory / schema.OUTLINE_FILE.format(view=view)
         landmark_path = directory / schema.LANDMARKS_FILE.format(view=view)

@@ -50,8 +50,8 @@ class RegionRow(TypedDict):
 
     id: str
     label: str
-    side: str
-    views: dict[str, ViewPoint]
+    side: schema.Side
+    views: dict[schema.View, ViewPoint]
     choir: list[int]
 
 
@@ -134,7 +134,7 @@ def cmd_regions(args: argparse.Namespace) -> int:
     rows: list[RegionRow] = []
     for rid in regions.ids():
         region = regions.region(rid)
-        views: dict[str, ViewPoint] = {
+        views: dict[schema.View, ViewPoint] = {
             view: {"point": [round(c, 2) for c in regions.label_point(view, rid)]}
             for view in regions.views_of(rid)
         }

@@ -56,7 +56,10 @@ class Dermatomes:
     sources: pd.DataFrame
 
     def level_features(
-        self, level: str, view: str | None = None, sides: Sequence[str] = schema.SIDES
+        self,
+        level: str,
+        view: schema.View | None = None,
+        sides: Sequence[schema.Side] = schema.SIDES,
     ) -> pd.DataFrame:
         """Rows of ``level`` (in ``view`` and on ``sides`` when given); ValueError if unknown."""
         if level not in schema.LEVEL_INDEX:
@@ -103,7 +106,7 @@ def dermatome_layer(
     base: figures.ViewBase,
     level: str,
     *,
-    sides: Sequence[str] = schema.SIDES,
+    sides: Sequence[schema.Side] = schema.SIDES,
 ) -> figures.Layer:
     """``level``'s dermatome in ``base``'s view: hatched dash-dot band(s) and key-point stars.
 

@@ -205,9 +205,9 @@ class Drawing:
             ids.update(regions.clip(view, area)[0])
         return frozenset(ids)
 
-    def shapes(self, regions: Regions) -> dict[str, BaseGeometry]:
+    def shapes(self, regions: Regions) -> dict[View, BaseGeometry]:
         """Return the painful area per view: tapped regions visible there ∪ outlines there."""
-        result: dict[str, BaseGeometry] = {}
+        result: dict[View, BaseGeometry] = {}
         for view in schema.VIEWS:
             parts = [regions.union(view, self.regions), self.outlines.get(view)]
             drawn = [part for part in parts if part is not None]

@@ -310,7 +310,7 @@ def lattice(geom: BaseGeometry, spacing: float = TAP_SPACING) -> np.ndarray:
     return points
 
 
-def x_range(body: Body, view: str) -> tuple[float, float]:
+def x_range(body: Body, view: schema.View) -> tuple[float, float]:
     """The x range of ``view``: the outline's extent plus ``X_PAD`` units on each side.
 
     Every view shares ``Y_RANGE``, so views drawn at one height share one scale.
@@ -341,7 +341,7 @@ def lines_trace(geom: BaseGeometry, role: str, colour: str, width: float, **meta
     }
 
 
-def _header(view: str, xs: tuple[float, float], size: Fonts) -> list[dict[str, Any]]:
+def _header(view: schema.View, xs: tuple[float, float], size: Fonts) -> list[dict[str, Any]]:
     """View name above the body; the patient's sides in the top corners, inside the plot.
 
     Anterior shows the patient's right at x < 0 and posterior at x > 0 (``schema.LEFT_SIGN``):
@@ -389,7 +389,7 @@ class ViewBase:
     """One view's fixed part: layout (with the skin and region borders as shapes under
     every trace), the silhouette's edge, and the tap lattice (never mutated)."""
 
-    view: str
+    view: schema.View
     lecture: bool
     over: tuple[Trace, ...]
     layout: dict[str, Any]
@@ -398,7 +398,9 @@ class ViewBase:
     point_label: tuple[str, ...]
 
 
-def view_base(body: Body, regions: Regions, view: str, *, lecture: bool = False) -> ViewBase:
+def view_base(
+    body: Body, regions: Regions, view: schema.View, *, lecture: bool = False
+) -> ViewBase:
     """Build one view's base: skin, region borders, edge, header, tap lattice.
 
     Skin and borders are two layout shapes (one SVG path each) under every trace: as a
@@ -519,7 +521,7 @@ def zone_description(row: Mapping[str, Any]) -> str:
     )
 
 
-def _in_view(rows: Iterable[Row], view: str, sides: Sequence[str]) -> list[Row]:
+def _in_view(rows: Iterable[Row], view: schema.View, sides: Sequence[schema.Side]) -> list[Row]:
     """The rows drawn in ``view`` on one of ``sides``."""
     return [row for row in rows if row["view"] == view and row["side"] in sides]
 
@@ -529,7 +531,7 @@ def level_layer(
     base: ViewBase,
     level: str,
     *,
-    sides: Sequence[str] = schema.SIDES,
+    sides: Sequence[schema.Side] = schema.SIDES,
     style: Style = "primary",
     course_labels: bool = False,
     detail: bool = True,

@@ -125,9 +125,9 @@ class AtlasIndex:
         self.slices = LayerSlices.of(n_lv, n_pw, n_c)
         self.n_layers = self.slices.n_layers
         self.tap = np.zeros((self.n_layers, len(self.region_ids)))
-        self.cells: dict[str, Cells] = {}
+        self.cells: dict[schema.View, Cells] = {}
         #: Per view, the regions themselves as cells (``layer`` unused), to cut an outline.
-        self.region_cells: dict[str, Cells] = {}
+        self.region_cells: dict[schema.View, Cells] = {}
         zones = atlas.zones
         by_weight = zones.groupby(["view", "level", "weight"])["geometry"].agg(list).to_dict()
         by_pathway = zones.groupby(["view", "level", "pathway", "weight"])["geometry"]

@@ -76,7 +76,7 @@ VIEW_NAMES: dict[schema.View, str] = {
 }
 
 #: One sentence under the switcher: how the picture is turned.
-VIEW_CUES: dict[str, str] = {
+VIEW_CUES: dict[schema.View, str] = {
     "anterior": "You, seen from the front, as someone facing you sees you: "
     "your right is on the left of the picture, your left on the right.",
     "posterior": "You, seen from behind: your left is on the left of the picture, "
@@ -88,7 +88,7 @@ VIEW_CUES: dict[str, str] = {
 }
 
 #: Labels in the picture's top corners: (left corner, right corner).
-CORNERS: dict[str, tuple[str, str]] = {
+CORNERS: dict[schema.View, tuple[str, str]] = {
     "anterior": ("Your right", "Your left"),
     "posterior": ("Your left", "Your right"),
     "left-lateral": ("Front", "Back"),
@@ -157,8 +157,6 @@ def view_base(base: figures.ViewBase, body: Body, regions: Regions) -> figures.V
     title and corner labels say *your* left and *your* right, and a tapped point's label is
     the region's everyday name."""
     view = base.view
-    if not schema.is_view(view):
-        raise ValueError(f"unknown view {view!r}")
     x0, x1 = figures.x_range(body, view)
     font = {"size": CUE_FONT, "color": figures.INK}
     corner = {"xref": "x", "yref": "y", "y": figures.Y_RANGE[1], "yanchor": "top"}

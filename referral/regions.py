@@ -37,7 +37,7 @@ class Region:
 
     id: str
     name: str
-    side: str
+    side: schema.Side
     label: str
     choir: tuple[int, ...]
 
@@ -45,18 +45,18 @@ class Region:
 class Regions:
     """The region table, the shapes per view and point lookup."""
 
-    def __init__(self, table: pd.DataFrame, shapes: dict[str, dict[str, Geometry]]) -> None:
+    def __init__(self, table: pd.DataFrame, shapes: dict[schema.View, dict[str, Geometry]]) -> None:
         """Build from a table (index ``id``; columns name, side, label, choir) and shapes."""
         self.table = table
         self.shapes = shapes
-        self._trees: dict[str, tuple[STRtree, list[str]]] = {}
+        self._trees: dict[schema.View, tuple[STRtree, list[str]]] = {}
         for view, by_id in shapes.items():
             ids = list(by_id)
             self._trees[view] = (STRtree([by_id[i] for i in ids]), ids)
-        self._views: dict[str, list[str]] = {
+        self._views: dict[str, list[schema.View]] = {
             rid: [v for v in schema.VIEWS if rid in shapes.get(v, {})] for rid in table.index
         }
-        self._home: dict[str, str] = {
+        self._home: dict[str, schema.View] = {
             rid: max(views, key=lambda v: (shapes[v][rid].area, -schema.VIEWS.index(v)))
             for rid, views in self._views.items()
         }
@@ -67,10 +67,10 @@ class Regions:
             rid: Region(rid, row["name"], row["side"], row["label"], tuple(row["choir"]))
             for rid, row in zip(table.index, table.to_dict("records"), strict=True)
         }
-        self._unions: dict[tuple[str, frozenset[str]], BaseGeometry] = {}
+        self._unions: dict[tuple[schema.View, frozenset[str]], BaseGeometry] = {}
         self._unions_lock = threading.Lock()
 
-    def union(self, view: str, ids: Iterable[str]) -> BaseGeometry | None:
+    def union(self, view: schema.View, ids: Iterable[str]) -> BaseGeometry | None:
         """The union of the regions ``ids`` as drawn in ``view`` (those it shows), or
         ``None`` when it shows none of them. Kept for the last :data:`UNIONS_KEPT` sets: a tap
         changes the tapped set of one view, and the page redraws all four."""
@@ -101,18 +101,18 @@ class Regions:
             raise KeyError(f"unknown region {rid!r}; did you mean {self.suggest(rid)}?")
         return found
 
-    def in_view(self, view: str) -> dict[str, Geometry]:
+    def in_view(self, view: schema.View) -> dict[str, Geometry]:
         """Shapes of the regions visible in ``view`` by id (:class:`schema.UnknownViewError`
         for an unknown view)."""
         return self.shapes[schema.check_view(view)]
 
-    def views_of(self, rid: str) -> list[str]:
+    def views_of(self, rid: str) -> list[schema.View]:
         """The views (in schema order) in which region ``rid`` is visible."""
         if rid not in self._views:
             self.region(rid)  # raises with suggestions
         return list(self._views[rid])
 
-    def locate(self, view: str, x: float, y: float) -> str | None:
+    def locate(self, view: schema.View, x: float, y: float) -> str | None:
         """Id of the region of ``view`` containing (x, y) (boundary included), else None."""
         tree, ids = self._trees[schema.check_view(view)]
         point = Point(x, y)
@@ -122,7 +122,7 @@ class Regions:
         # on a shared border several regions touch the point: take the first id, sorted
         return min(ids[i] for i in hits)
 
-    def label_point(self, view: str, rid: str) -> tuple[float, float]:
+    def label_point(self, view: schema.View, rid: str) -> tuple[float, float]:
         """A point inside region ``rid`` in ``view`` (on its largest part), for labels."""
         geom = self.in_view(view).get(rid)
         if geom is None:
@@ -152,7 +152,7 @@ class Regions:
             raise KeyError(f"no region carries CHOIR code {code!r}")
         return hits
 
-    def areas(self, view: str, ids: Sequence[str]) -> np.ndarray:
+    def areas(self, view: schema.View, ids: Sequence[str]) -> np.ndarray:
         """Areas (units²) of regions ``ids`` as drawn in ``view``; KeyError if one is absent."""
         shapes = self.in_view(view)
         missing = [rid for rid in ids if rid not in shapes]
@@ -160,7 +160,7 @@ class Regions:
             raise KeyError(f"regions {missing} are not visible in view {view!r}")
         return shapely.area(np.array([shapes[rid] for rid in ids], dtype=object))
 
-    def clip(self, view: str, area: BaseGeometry) -> tuple[list[str], np.ndarray]:
+    def clip(self, view: schema.View, area: BaseGeometry) -> tuple[list[str], np.ndarray]:
         """Cut ``area`` by the regions of ``view``: (ids, pieces) where the piece is not empty.
 
         Ids are sorted; ``pieces[i] = area ∩ region[ids[i]]`` (shapely, vectorised).
@@ -174,7 +174,7 @@ class Regions:
         keep = shapely.area(pieces) > 0
         return [ids[i] for i, k in zip(hits, keep, strict=True) if k], pieces[keep]
 
-    def home_view(self, rid: str) -> str:
+    def home_view(self, rid: str) -> schema.View:
         """The view showing region ``rid`` largest (least foreshortened); ties in view order."""
         if rid not in self._home:
             self.region(rid)  # raises with suggestions
@@ -193,11 +193,11 @@ def load_regions(path: Path = schema.REGIONS_FILE) -> Regions:
     """Read ``regions.geojson`` into a :class:`Regions`."""
     doc = json.loads(Path(path).read_text())
     rows: dict[str, dict] = {}
-    shapes: dict[str, dict[str, Geometry]] = {view: {} for view in schema.VIEWS}
+    shapes: dict[schema.View, dict[str, Geometry]] = {view: {} for view in schema.VIEWS}
     for feature in doc["features"]:
         props = feature["properties"]
         rid, view = props["id"], props["view"]
-        if view not in shapes:
+        if not schema.is_view(view):
             raise ValueError(f"{path}: region {rid!r} has unknown view {view!r}")
         side, name = schema.split_region_id(rid)
         if (side, name) != (props["side"], props["name"]):

@@ -135,7 +135,7 @@ def drawing_svg(
     )
 
 
-def _labels(view: str, x0: float, x1: float) -> list[tuple[str, float, str, int]]:
+def _labels(view: schema.View, x0: float, x1: float) -> list[tuple[str, float, str, int]]:
     """Corner labels of a view: (text, x, anchor, font size) — as the app's figures."""
     if view in schema.LEFT_SIGN:
         left_end = x1 if schema.LEFT_SIGN[view] > 0 else x0

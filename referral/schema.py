@@ -36,7 +36,7 @@ UNITS_PER_CM: Final = HEIGHT / HEIGHT_CM
 
 View = Literal["anterior", "posterior", "left-lateral", "right-lateral"]
 VIEWS: Final[tuple[View, ...]] = ("anterior", "posterior", "left-lateral", "right-lateral")
-VIEW_LABELS: Final[dict[str, str]] = {
+VIEW_LABELS: Final[dict[View, str]] = {
     "anterior": "Anterior",
     "posterior": "Posterior",
     "left-lateral": "Left lateral",
@@ -47,7 +47,7 @@ VIEW_LABELS: Final[dict[str, str]] = {
 #: shows. y spans the body with 10 units to spare (feet at 0, vertex at 1000); x spans the
 #: view's silhouette (``assets/body_outlines``) plus 60 units each side for the side labels,
 #: rounded outwards. Outlines must lie inside it (:mod:`referral.drawing`).
-VIEW_FRAMES: Final[dict[str, tuple[float, float, float, float]]] = {
+VIEW_FRAMES: Final[dict[View, tuple[float, float, float, float]]] = {
     "anterior": (-271.0, -10.0, 271.0, 1010.0),
     "posterior": (-271.0, -10.0, 271.0, 1010.0),
     "left-lateral": (-494.0, -10.0, 136.0, 1010.0),
@@ -83,8 +83,18 @@ def check_view(value: object) -> View:
 Side = Literal["left", "right"]
 SIDES: Final[tuple[Side, ...]] = ("left", "right")
 
+
+def is_side(value: object) -> TypeGuard[Side]:
+    """True when ``value`` is one of :data:`SIDES` (narrows a ``str`` to :data:`Side`).
+
+    >>> is_side("left"), is_side("both")
+    (True, False)
+    """
+    return value in SIDES
+
+
 #: The view that shows the mirror image of each view (x -> -x, left <-> right).
-MIRROR_VIEW: Final[dict[str, str]] = {
+MIRROR_VIEW: Final[dict[View, View]] = {
     "anterior": "anterior",
     "posterior": "posterior",
     "left-lateral": "right-lateral",
@@ -93,10 +103,10 @@ MIRROR_VIEW: Final[dict[str, str]] = {
 
 #: Which way the patient's left lies along x in each view (+1: x > 0; -1: x < 0).
 #: Lateral views show one side only and have no entry.
-LEFT_SIGN: Final[dict[str, int]] = {"anterior": +1, "posterior": -1}
+LEFT_SIGN: Final[dict[View, int]] = {"anterior": +1, "posterior": -1}
 
 #: The only side visible in a lateral view.
-LATERAL_VIEW_SIDE: Final[dict[str, Side]] = {"left-lateral": "left", "right-lateral": "right"}
+LATERAL_VIEW_SIDE: Final[dict[View, Side]] = {"left-lateral": "left", "right-lateral": "right"}
 
 LEVELS: Final[tuple[str, ...]] = (
     *(f"C{i}" for i in range(2, 9)),
@@ -179,9 +189,9 @@ def region_id(side: Side, name: str) -> str:
 def split_region_id(rid: str) -> tuple[Side, str]:
     """Split ``"left-groin"`` into ``("left", "groin")``; raise ``ValueError`` if unsided."""
     side, _, name = rid.partition("-")
-    if side not in SIDES or not name:
+    if not is_side(side) or not name:
         raise ValueError(f"region id {rid!r} does not start with 'left-' or 'right-'")
-    return side, name  # type: ignore[return-value]
+    return side, name
 
 
 def other_side(side: Side) -> Side:

@@ -37,7 +37,7 @@ REQUIRED_SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
     "project": ("title",),
 }
 #: Views in which the spine is seen: courses there start at their level's exit.
-SPINE_VIEWS: tuple[str, ...] = ("posterior", "left-lateral", "right-lateral")
+SPINE_VIEWS: tuple[schema.View, ...] = ("posterior", "left-lateral", "right-lateral")
 #: A course starts within this distance (cm) of its level's spinous process.
 EXIT_REACH_CM = 3.0
 #: A course branch ends within this distance (units) of one of its pathway's zones.
@@ -58,9 +58,9 @@ class HasOutline(Protocol):
     """What the checks need from a body: silhouettes and landmarks of each view."""
 
     @property
-    def landmarks(self) -> Mapping[str, HasPoints]: ...
+    def landmarks(self) -> Mapping[schema.View, HasPoints]: ...
 
-    def outline(self, view: str) -> BaseGeometry: ...
+    def outline(self, view: schema.View) -> BaseGeometry: ...
 
 
 def _duplicates(df: pd.DataFrame, keys: list[str], what: str) -> list[str]:
@@ -198,7 +198,7 @@ def validate_inside_outline(atlas: Atlas, body: HasOutline) -> list[str]:
     outline of its view."""
     problems = []
     for view, rows in atlas.zones.groupby("view", sort=True):
-        outline = body.outline(str(view))
+        outline = body.outline(schema.check_view(view))
         geoms = rows["geometry"].to_numpy()
         area = shapely.area(geoms)
         outside = shapely.area(shapely.difference(geoms, outline))
@@ -209,7 +209,7 @@ def validate_inside_outline(atlas: Atlas, body: HasOutline) -> list[str]:
                     f"lies outside the outline"
                 )
     for row in atlas.joints.itertuples(index=False):
-        if not body.outline(str(row.view)).covers(row.geometry):
+        if not body.outline(schema.check_view(row.view)).covers(row.geometry):
             problems.append(f"joint {row.level} {row.joint_id} ({row.view}, {row.side}): outside")
     return problems
 
@@ -320,7 +320,7 @@ def validate_courses(atlas: Atlas, body: Any = None) -> list[str]:
     return problems
 
 
-def _spinous(body: HasOutline, view: str, level: str) -> tuple[float, float]:
+def _spinous(body: HasOutline, view: schema.View, level: str) -> tuple[float, float]:
     """The spinous landmark a level's branch leaves beside (C8: between C7 and T1)."""
     lm = body.landmarks[view]
     if level == "C8":

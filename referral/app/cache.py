@@ -56,13 +56,13 @@ def text(name: str) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def base(view: str, lecture: bool) -> figures.ViewBase:
+def base(view: schema.View, lecture: bool) -> figures.ViewBase:
     """One view's base figure part (skin, borders, header, tap lattice)."""
     return figures.view_base(body(), regions(), view, lecture=lecture)
 
 
 @st.cache_resource(show_spinner=False)
-def base_figure(view: str, lecture: bool) -> tuple[str, dict[str, Any]]:
+def base_figure(view: schema.View, lecture: bool) -> tuple[str, dict[str, Any]]:
     """One view's base as a figure without layers, and the name the charts know it by:
     what they are patched against (:mod:`referral.app.plot`)."""
     name = f"{view}-lecture" if lecture else view
@@ -83,9 +83,9 @@ def patient_base_figure(view: schema.View) -> tuple[str, dict[str, Any]]:
 
 @st.cache_resource(show_spinner=False, max_entries=1024)
 def level_layer(
-    view: str,
+    view: schema.View,
     level: str,
-    sides: tuple[str, ...],
+    sides: tuple[schema.Side, ...],
     lecture: bool,
     style: figures.Style = "primary",
     course_labels: bool = False,
@@ -110,7 +110,9 @@ def dermatomes() -> Dermatomes:
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
-def dermatome(view: str, level: str, sides: tuple[str, ...], lecture: bool) -> figures.Layer:
+def dermatome(
+    view: schema.View, level: str, sides: tuple[schema.Side, ...], lecture: bool
+) -> figures.Layer:
     """A level's dermatome overlay for one view."""
     return dermatome_layer(dermatomes(), base(view, lecture), level, sides=sides)
 
@@ -144,7 +146,7 @@ def legend_markdown(shown: tuple[tuple[str, figures.Style], ...]) -> str:
 class LevelSettings(NamedTuple):
     """How the Explore page draws a level: the same for every level on the page."""
 
-    sides: tuple[str, ...]
+    sides: tuple[schema.Side, ...]
     lecture: bool
     height: int  #: figure height, px
     compare: str | None = None  #: a level drawn hatched beside every other level
@@ -152,7 +154,7 @@ class LevelSettings(NamedTuple):
     width: int | None = None  #: the narrowest chart width (px) its labels are placed for
 
 
-def level_figure(view: str, level: str, settings: LevelSettings) -> dict[str, Any]:
+def level_figure(view: schema.View, level: str, settings: LevelSettings) -> dict[str, Any]:
     """The Explore page's figure of ``level`` in one view: its zones and courses (labelled),
     the compared level's hatched beside them (unless it is ``level`` itself), its dermatome
     if asked."""
@@ -168,7 +170,7 @@ def level_figure(view: str, level: str, settings: LevelSettings) -> dict[str, An
 
 
 def level_patches(
-    views: tuple[str, ...], settings: LevelSettings
+    views: tuple[schema.View, ...], settings: LevelSettings
 ) -> dict[str, dict[str, Any]] | None:
     """Every level's :func:`level_figure` of each of ``views`` as a patch on the view's base,
     by level then view: what the Explore page's charts draw at once when the level changes
@@ -188,7 +190,7 @@ _BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="level-patches")
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _level_patches_build(
-    views: tuple[str, ...], settings: LevelSettings
+    views: tuple[schema.View, ...], settings: LevelSettings
 ) -> Future[dict[str, dict[str, Any]]]:
     """The build of :func:`level_patches` for these settings, started once per process."""
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from referral import schema
+
 
 @dataclass(frozen=True)
 class MapLayout:
@@ -26,7 +28,7 @@ class MapLayout:
 
 
 #: The views as the switcher names them when one view is shown at a time.
-VIEW_CHOICES = {
+VIEW_CHOICES: dict[schema.View, str] = {
     "anterior": "Front",
     "posterior": "Back",
     "left-lateral": "Left side",

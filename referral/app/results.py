@@ -203,7 +203,7 @@ def shown_levels(ranking: Ranking, show: Show) -> list[tuple[str, figures.Style]
     return list(zip(levels, styles, strict=False))
 
 
-def painful_sides(ranking: Ranking) -> tuple[str, ...]:
+def painful_sides(ranking: Ranking) -> tuple[schema.Side, ...]:
     """The patient's sides that hold part of the drawing, in ``schema.SIDES`` order."""
     sides = {schema.split_region_id(rid)[0] for rid in ranking.painful_regions}
     return tuple(side for side in schema.SIDES if side in sides)
@@ -333,7 +333,9 @@ def _lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def marked_regions(current: Drawing, regions: Regions, view: str | None = None) -> list[str]:
+def marked_regions(
+    current: Drawing, regions: Regions, view: schema.View | None = None
+) -> list[str]:
     """The painful regions' names (tapped or under an outline), in ``view`` or in any, in
     alphabetical order; a rated one with its intensity, ``left groin (7 of 10)``."""
     painful = current.painful_regions(regions)
@@ -355,7 +357,7 @@ def marked_markdown(current: Drawing, regions: Regions) -> str:
     return f"**Marked ({len(names)}):** {escape_markdown(spoken_list(names))}."
 
 
-def chart_name(view: str, marked: Sequence[str], levels: Sequence[str]) -> str:
+def chart_name(view: schema.View, marked: Sequence[str], levels: Sequence[str]) -> str:
     """A pain map view's accessible name: what is marked on it and which levels are drawn.
 
     >>> chart_name("anterior", ["left groin", "left iliac crest"], ["T12"])

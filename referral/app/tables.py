@@ -164,7 +164,11 @@ def guide_markdown(guide: Guide) -> str:
 
 
 def level_chart_name(
-    view: str, level: str, sides: tuple[str, ...], compare: str | None, dermatome: bool
+    view: schema.View,
+    level: str,
+    sides: tuple[schema.Side, ...],
+    compare: str | None,
+    dermatome: bool,
 ) -> str:
     """An Explore view's accessible name: the level, sides and overlays drawn on it.
 

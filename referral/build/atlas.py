@@ -69,9 +69,9 @@ COURSE_SPECS = schema.DATA_DIR / "course_specs.csv"
 JOINT_SPECS = schema.DATA_DIR / "joint_specs.csv"
 
 #: Views the atlas is drawn in (patient's left); the rest are mirrors (schema.MIRROR_VIEW).
-DRAWN_VIEWS: tuple[str, ...] = ("anterior", "posterior", "left-lateral")
+DRAWN_VIEWS: tuple[schema.View, ...] = ("anterior", "posterior", "left-lateral")
 #: Views in which the spine is seen, so courses start at the exit of their level.
-SPINE_VIEWS: tuple[str, ...] = ("posterior", "left-lateral")
+SPINE_VIEWS: tuple[schema.View, ...] = ("posterior", "left-lateral")
 #: Chaikin corner-cutting passes for ``poly`` rings [D].
 SMOOTH_PASSES = 3
 #: Chaikin passes for course lines [D].
@@ -170,7 +170,7 @@ def build_shape(landmarks: Landmarks, recipe: str, points: str, size_cm: str) ->
     return shapely.make_valid(geom)
 
 
-def clip_region(body: Body, view: str) -> BaseGeometry:
+def clip_region(body: Body, view: schema.View) -> BaseGeometry:
     """Where a left-side zone may lie in ``view``: outline ∩ left half ∩ above the knee."""
     region: BaseGeometry = box(-FAR, knee_y(body.landmarks[view]), FAR, FAR)
     sign = schema.LEFT_SIGN.get(view)
@@ -294,15 +294,16 @@ def build_courses(
 ) -> list[dict[str, Any]]:
     """Return the course features of the nerve pathways (explicit or schematic)."""
     nerves = {key for key, info in pathways.items() if info["kind"] == "cutaneous"}
-    branches: dict[tuple[str, str, str], list[tuple[list[Coord], str]]] = {}
+    branches: dict[tuple[str, str, schema.View], list[tuple[list[Coord], str]]] = {}
     for row in read_csv(COURSE_SPECS):
-        key = (row["level"], row["pathway"], row["view"])
+        view = schema.check_view(row["view"])
+        key = (row["level"], row["pathway"], view)
         if key[:2] not in nerves:
             raise ValueError(f"course {key}: only nerve (cutaneous) pathways get a course")
         branches.setdefault(key, []).append(
-            (parse_points(body.landmarks[row["view"]], row["points"]), row["note"])
+            (parse_points(body.landmarks[view], row["points"]), row["note"])
         )
-    drawn: dict[tuple[str, str, str], tuple[BaseGeometry, str]] = {}
+    drawn: dict[tuple[str, str, schema.View], tuple[BaseGeometry, str]] = {}
     for (level, pathway, view), rows in branches.items():
         lm = body.landmarks[view]
         trunk, *rest = [pts for pts, _ in rows]
@@ -372,7 +373,7 @@ def build_joints(
         key = (spec["level"], spec["pathway"])
         if pathways[key]["kind"] != "referral":
             raise ValueError(f"joint {spec['joint_id']}: {key} is not a joint-referral pathway")
-        view = "posterior"
+        view: schema.View = "posterior"
         props = {
             "level": spec["level"],
             "pathway": spec["pathway"],

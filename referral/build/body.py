@@ -263,7 +263,7 @@ def mirror(coord: Coord) -> Coord:
     return (-coord[0], coord[1])
 
 
-def side_x(u: float, view: str, side: str = "left") -> float:
+def side_x(u: float, view: schema.View, side: schema.Side = "left") -> float:
     """x of a point at lateral distance ``u`` on the patient's ``side`` in a front/back view."""
     sign = schema.LEFT_SIGN[view] * (1 if side == "left" else -1)
     return sign * u
@@ -288,7 +288,7 @@ def line_y_at(points: Sequence[Coord], x: float) -> float:
 
 
 def _sided(
-    view: str, points: Mapping[str, Coord], lines: Mapping[str, Sequence[Coord]]
+    view: schema.View, points: Mapping[str, Coord], lines: Mapping[str, Sequence[Coord]]
 ) -> tuple[dict[str, Coord], dict[str, list[Coord]]]:
     """Expand left-side landmarks given in lateral distance u into both sides of a view."""
     out_p: dict[str, Coord] = {}
@@ -310,7 +310,7 @@ def _midline_points() -> dict[str, Coord]:
 
 def posterior_landmarks() -> tuple[dict[str, Coord], dict[str, list[Coord]]]:
     """Points and lines of the posterior view (patient's left at x < 0)."""
-    view = "posterior"
+    view: schema.View = "posterior"
     nuchal = [INION, (cm(2.0), 923.0), (cm(4.5), 915.0), (MASTOID_U, MASTOID_Y)]  # [CT]
     left_points = {
         "mastoid": (MASTOID_U, MASTOID_Y),
@@ -352,7 +352,7 @@ def posterior_landmarks() -> tuple[dict[str, Coord], dict[str, list[Coord]]]:
 
 def anterior_landmarks() -> tuple[dict[str, Coord], dict[str, list[Coord]]]:
     """Points and lines of the anterior view (patient's left at x > 0)."""
-    view = "anterior"
+    view: schema.View = "anterior"
     inguinal = [ASIS, (cm(8.0), 552.0), (cm(5.0), 540.0), PUBIC_TUBERCLE]  # [SA] sagging [D]
     left_points = {
         "acromion": (ACROMION_X, ACROMION_Y),
@@ -442,7 +442,7 @@ def mirror_landmarks(
     )
 
 
-def landmarks(view: str) -> dict:
+def landmarks(view: schema.View) -> dict:
     """Return the landmark document of one view (rounded, names sorted)."""
     if view == "posterior":
         points, lines = posterior_landmarks()
@@ -783,7 +783,7 @@ def _on_grid(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.set_precision(geom, GRID)
 
 
-def outlines() -> dict[str, Polygon]:
+def outlines() -> dict[schema.View, Polygon]:
     """Silhouettes of all four views."""
     front = symmetric_outline()
     side = lateral_outline()
@@ -817,7 +817,7 @@ def landmarks_json(doc: dict) -> str:
     )
 
 
-def outline_json(view: str, outline: Polygon) -> str:
+def outline_json(view: schema.View, outline: Polygon) -> str:
     """Serialise one view's silhouette as a GeoJSON FeatureCollection with one Feature."""
     geometry = rounded_geometry(outline)
     feature = {"type": "Feature", "properties": {"view": view}, "geometry": geometry}

@@ -52,7 +52,7 @@ Coord = tuple[float, float]
 SPECS_FILE = schema.DATA_DIR / "dermatome_specs.csv"
 OUTPUT = "data/dermatomes.geojson"
 #: Views drawn for the patient's left; the loader mirrors them onto the right.
-DRAWN_VIEWS: tuple[str, ...] = ("anterior", "posterior", "left-lateral")
+DRAWN_VIEWS: tuple[schema.View, ...] = ("anterior", "posterior", "left-lateral")
 #: Width of a schematic trunk band, cm (drawing choice: about one rib interspace and a half).
 BAND_CM = 4.0
 #: In the lateral view the flexed arm joins the chest; bands stop this far in front (units).
@@ -79,7 +79,7 @@ def read_specs(path: Path = SPECS_FILE) -> list[dict[str, str]]:
 class Anchors:
     """Landmark points and lines of one view, plus the derived anchors named above."""
 
-    def __init__(self, body: Body, regions: Regions, view: str) -> None:
+    def __init__(self, body: Body, regions: Regions, view: schema.View) -> None:
         marks = body.landmarks[view]
         self.view = view
         self.points: dict[str, Coord] = dict(marks.points)
@@ -144,7 +144,9 @@ def trunk(anchors: Anchors, body: Body) -> BaseGeometry:
     return area
 
 
-def band_line(view: str, level: str, back: Coord, front: Coord, anchors: Anchors) -> LineString:
+def band_line(
+    view: schema.View, level: str, back: Coord, front: Coord, anchors: Anchors
+) -> LineString:
     """The band's centre line in ``view`` from the back anchor and the front key point.
 
     ``back`` is the spinous process (posterior view), ``front`` the key point (anterior
@@ -179,7 +181,7 @@ def build_features(
     anchors = {view: Anchors(body, regions, view) for view in DRAWN_VIEWS}
     posterior = anchors["posterior"]
     pending = list(specs)
-    placed: dict[str, dict[str, Coord]] = {}
+    placed: dict[str, dict[schema.View, Coord]] = {}
     features: list[dict[str, Any]] = []
     while pending:
         progressed = False
@@ -228,7 +230,7 @@ def build_features(
 
 
 def _feature(
-    geom: BaseGeometry, common: Mapping[str, str], view: str, *, kind: str, evidence: str
+    geom: BaseGeometry, common: Mapping[str, str], view: schema.View, *, kind: str, evidence: str
 ) -> dict[str, Any]:
     props = {**common, "kind": kind, "view": view, "evidence": evidence, "drawing": "derived"}
     return {"properties": props, "geometry": geom}

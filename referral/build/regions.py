@@ -661,13 +661,13 @@ def choir_codes() -> dict[tuple[str, str, str], int]:
         }
 
 
-def regions(outline_by_view: dict[str, Polygon]) -> list[dict]:
+def regions(outline_by_view: dict[schema.View, Polygon]) -> list[dict]:
     """GeoJSON features of every (region, view), ordered by view then id."""
     codes = choir_codes()
     features: list[dict] = []
     for view in schema.VIEWS:
         outline = outline_by_view[view]
-        by_side: dict[str, dict[str, shapely.Geometry]] = {}
+        by_side: dict[schema.Side, dict[str, shapely.Geometry]] = {}
         if view in schema.LEFT_SIGN:
             half = shapely.intersection(outline, box(0.0, -FAR, FAR, FAR))
             cutters = anterior_cutters(half) if view == "anterior" else posterior_cutters(half)
@@ -686,7 +686,7 @@ def regions(outline_by_view: dict[str, Polygon]) -> list[dict]:
         rows = []
         for side, pieces in by_side.items():
             for name, geom in pieces.items():
-                rid = schema.region_id(side, name)  # type: ignore[arg-type]
+                rid = schema.region_id(side, name)
                 choir = sorted(codes[(mv, mn, side)] for mv, mn in CHOIR_AREAS[name])
                 props = {
                     "id": rid,

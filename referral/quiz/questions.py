@@ -60,7 +60,7 @@ class Question:
     kind: Kind
     prompt: str
     level: str
-    view: str
+    view: schema.View
     options: tuple[str, ...] = ()
     answer: str = ""
     pathway: str = ""
@@ -69,7 +69,9 @@ class Question:
     source_ids: tuple[str, ...] = ()
 
 
-def level_area(atlas: Atlas, level: str, view: str, pathway: str | None = None) -> BaseGeometry:
+def level_area(
+    atlas: Atlas, level: str, view: schema.View, pathway: str | None = None
+) -> BaseGeometry:
     """Union of ``level``'s zones (one pathway when given) in ``view`` on the quiz side."""
     zones = atlas.level_zones(level, view=view, side=SIDE)
     if pathway is not None:
@@ -77,9 +79,9 @@ def level_area(atlas: Atlas, level: str, view: str, pathway: str | None = None) 
     return shapely.union_all(zones["geometry"].to_numpy())
 
 
-def best_view(atlas: Atlas, level: str, pathway: str | None = None) -> str:
+def best_view(atlas: Atlas, level: str, pathway: str | None = None) -> schema.View:
     """The drawn view (patient's left) where ``level``'s zones cover the most area."""
-    views = ("posterior", "anterior", f"{SIDE}-lateral")
+    views: tuple[schema.View, ...] = ("posterior", "anterior", schema.check_view(f"{SIDE}-lateral"))
     return max(views, key=lambda v: (level_area(atlas, level, v, pathway).area, -views.index(v)))
 
 
@@ -132,7 +134,7 @@ def _which_level(atlas: Atlas, rng: random.Random, number: int, used: set[str]) 
     )
 
 
-def answerable_by_tap(atlas: Atlas, regions: Regions, level: str, view: str) -> bool:
+def answerable_by_tap(atlas: Atlas, regions: Regions, level: str, view: schema.View) -> bool:
     """Whether one region of ``view`` alone passes a tap question on ``level``."""
     zones = level_area(atlas, level, view)
     return any(
@@ -244,7 +246,7 @@ def _band_apart(atlas: Atlas, derm: Dermatomes, level: str) -> bool:
     return dorsal.intersection(band_area).area < DERMATOME_MAX_SHARED * dorsal.area
 
 
-def _dorsal_area(atlas: Atlas, level: str, view: str) -> BaseGeometry:
+def _dorsal_area(atlas: Atlas, level: str, view: schema.View) -> BaseGeometry:
     zones = atlas.level_zones(level, view=view, side=SIDE)
     return shapely.union_all(zones[zones["ramus"] == "dorsal"]["geometry"].to_numpy())
 

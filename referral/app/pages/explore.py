@@ -18,7 +18,7 @@ from referral import schema
 from referral.app import cache, lecture, links, plot, sharing, sizes, stepping, tables
 from referral.guide import guide_for
 
-SIDE_CHOICES: dict[str, tuple[str, ...]] = {
+SIDE_CHOICES: dict[str, tuple[schema.Side, ...]] = {
     "left": ("left",),
     "right": ("right",),
     "both": schema.SIDES,
@@ -43,7 +43,7 @@ PARAMS: tuple[links.Param, ...] = (
 )
 
 
-def shown_views(side: str, views: str) -> tuple[str, ...]:
+def shown_views(side: str, views: str) -> tuple[schema.View, ...]:
     """The views to draw: those that show the chosen side, or the one asked for.
 
     A lateral view shows one side only, so ``side="left"`` hides the right-lateral view
@@ -52,7 +52,7 @@ def shown_views(side: str, views: str) -> tuple[str, ...]:
     lateral = tuple(v for v, s in schema.LATERAL_VIEW_SIDE.items() if s in SIDE_CHOICES[side])
     if views == "lateral":
         return lateral
-    if views in schema.VIEWS:
+    if schema.is_view(views):
         return (views,)
     return ("anterior", "posterior", *lateral)
 

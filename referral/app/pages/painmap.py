@@ -190,11 +190,11 @@ def show_explanation(ranking: Ranking, shown: list[tuple[str, figures.Style]]) -
 
 
 def chart_figure(
-    view: str,
+    view: schema.View,
     tool: Tool,
     area: shapely.Geometry | None,
     shown: tuple[tuple[str, figures.Style], ...],
-    sides: tuple[str, ...],
+    sides: tuple[schema.Side, ...],
     height: int,
 ) -> dict[str, Any]:
     """The view's figure, rebuilt only when its drawing, levels, sides, tool or height
