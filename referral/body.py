@@ -1,6 +1,6 @@
 """The reference body: one silhouette and a set of named landmarks per view.
 
-Data files (written by ``scripts/build_body.py``, see ``assets/body_outlines/README.md``):
+Data files (written by ``python -m referral.build.body``, see ``assets/body_outlines/README.md``):
 ``{view}.geojson`` holds the outline Polygon, ``{view}.landmarks.json`` the landmark points
 and lines. Coordinates are in the frame of :mod:`referral.schema` (1000 units = 170 cm).
 """

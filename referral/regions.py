@@ -1,7 +1,7 @@
 """Named, lateralised body regions that tile each view's outline.
 
-``data/regions.geojson`` (written by ``scripts/build_body.py``; see ``data/REGIONS.md``) has
-one feature per (region, view) where the region is visible. Region ids are
+``data/regions.geojson`` (written by ``python -m referral.build.regions``; see
+``data/REGIONS.md``) has one feature per (region, view) where the region is visible. Region ids are
 ``{side}-{name}`` with the patient's side, e.g. ``"left-groin"``; each carries the CHOIR
 Body Map codes of the same area and side.
 """
