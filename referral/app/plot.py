@@ -36,6 +36,41 @@ twice and which plotly skips inside its double-click window).
 Every chart's config is the page's under :data:`BASE_CONFIG`: no chart has a toolbar button
 or link that leaves the machine (plotly.js's "Share chart…" uploads the chart to Plotly
 Cloud).
+
+The three roles are three components, each with its typed data: :data:`BASES`
+(:class:`BasesData`, one element per page), :data:`CHART` (:class:`ChartData`, one per
+chart) and :data:`LADDER` (:class:`LadderData`, at most one per page). They share one
+script, ``plot.js``, whose exports ``bases``, ``chart`` and ``ladder`` draw them; the state
+they share (base figures, charts by key, tap logs, the ladder) is that module's scope, not
+``window``.
+
+Why the script travels as data and not as a file. Components v2 can send a script's URL
+(``js_source_path``, cached by the browser) instead of its text only for a component whose
+``asset_dir`` Streamlit finds in a ``[tool.streamlit.component]`` table of the installed
+distribution's ``pyproject.toml``; it looks for that file when the runtime (or an
+``AppTest``) starts, and a ``js="plot.js"`` path for a component it did not find raises
+``StreamlitAPIException``. Checked with Streamlit 1.67 (``manifest_scanner``):
+
+- The wheel holds no ``pyproject.toml`` (setuptools does not ship it), so nothing is
+  found: scanning with the built wheel installed returned ``[]``. It would need a second
+  ``pyproject.toml`` inside the package (``referral/app/``, found through the wheel's
+  RECORD), declaring the component again with an ``asset_dir`` relative to that folder.
+- The editable install (``pip install -e .``: ``make run``, ``make test``) has no
+  ``pyproject.toml`` in its ``dist-info`` or RECORD either, and the scanner's last resort,
+  importing the distribution's name as a module (``referral_map``), fails. The top-level
+  ``pyproject.toml`` is found only through ``referral_map.egg-info``, which setuptools
+  leaves in the source tree (git-ignored), and only while the source root is on
+  ``sys.path`` when the scan runs: true for ``streamlit run app.py`` (script folder) and
+  ``python -m pytest`` from the root (working folder), not for a Python process that
+  imports the package from another folder (the scan returned ``[]`` from ``/tmp``). Its
+  package root is then the source root, so its ``asset_dir`` differs from the wheel's.
+- The replicated deployment (``referral serve``) runs one of the two installs, so it
+  inherits their behaviour; nginx itself would pass ``/_stcore/bidi-components/`` on.
+
+Two declarations that must agree, and a dev setup that works by way of a build by-product
+and the working folder, are not reliable; a missed scan is an exception on every page. The
+loader costs ≈ 0.8 kB per element sent (≈ 3 kB of a pain map tap) and works the same in
+all three setups.
 """
 
 from __future__ import annotations
