@@ -100,27 +100,26 @@ def standard_drawings() -> dict[str, Drawing]:
 
 def chart_figures(at: Any) -> list[dict[str, Any]]:
     """The figure of every chart (``referral.app.plot``) on an AppTest page, in page order."""
-    return [chart_figure(e, at) for e in _plots(at) if "patch" in _data(e)]
+    return [chart_figure(e, at) for e in _plots(at, "chart")]
 
 
 def chart_figure(element: Any, at: Any) -> dict[str, Any]:
     """The figure a chart element of ``at``'s page shows (its patch on its base)."""
-    (bases,) = [_data(e)["bases"] for e in _plots(at) if "bases" in _data(e)]
+    (bases,) = [_data(e)["bases"] for e in _plots(at, "bases")]
     data = _data(element)
     return figures.unpatch(data["patch"], bases[data["base"]])
 
 
 def charts_by_key(at: Any) -> dict[str, dict[str, Any]]:
     """The figure of every chart on an AppTest page, by the chart's key."""
-    return {_data(e)["key"]: chart_figure(e, at) for e in _plots(at) if "patch" in _data(e)}
+    return {_data(e)["key"]: chart_figure(e, at) for e in _plots(at, "chart")}
 
 
 def ladder_figures(at: Any) -> dict[str, dict[str, dict[str, Any]]]:
     """What the page's ladder element (``plot.ladder``) holds: each level's figure by chart
     key, as the browser would draw it before the rerun."""
-    elements = [_data(e) for e in _plots(at)]
-    (bases,) = [data["bases"] for data in elements if "bases" in data]
-    (ladder,) = [data["ladder"] for data in elements if "ladder" in data]
+    (bases,) = [_data(e)["bases"] for e in _plots(at, "bases")]
+    (ladder,) = [_data(e) for e in _plots(at, "ladder")]
     charts = ladder["charts"]
     return {
         level: {
@@ -131,13 +130,22 @@ def ladder_figures(at: Any) -> dict[str, dict[str, dict[str, Any]]]:
     }
 
 
-def _plots(at: Any) -> list[Any]:
-    """The page's elements of the chart component (not its other components)."""
-    return [e for e in at.get("bidi_component") if e.proto.component_name == "referral_plot"]
+def _plots(at: Any, role: str) -> list[Any]:
+    """The page's elements of ``referral.app.plot``'s component for ``role`` ("bases",
+    "chart" or "ladder")."""
+    return [e for e in at.get("bidi_component") if e.proto.component_name == plot_component(role)]
+
+
+def plot_component(role: str) -> str:
+    """The name of ``referral.app.plot``'s component for ``role``."""
+    from referral.app import plot  # imports Streamlit: only when a page is inspected
+
+    return {"bases": plot.BASES, "chart": plot.CHART, "ladder": plot.LADDER}[role]
 
 
 def _data(element: Any) -> dict[str, Any]:
-    assert element.type == "bidi_component" and element.proto.component_name == "referral_plot"
+    assert element.type == "bidi_component"
+    assert element.proto.component_name.startswith("referral_plot_")
     return json.loads(element.proto.bytes)
 
 

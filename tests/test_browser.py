@@ -125,8 +125,12 @@ class HeldReplies:
         self.held.clear()
 
 
-#: The ladder element holds every level's figures (built in the background at first).
-LADDER_FILLED = "() => window.__referralLadder && Object.keys(__referralLadder.levels).length > 0"
+#: The ladder element holds every level's figures (built in the background at first); it
+#: lists the levels it holds in its ``data-levels`` attribute (plot.js's ``ladder``).
+LADDER_FILLED = """() => {
+    const ladder = document.querySelector('.st-key-plot-ladder [data-levels]');
+    return ladder !== null && ladder.dataset.levels.trim() !== '';
+}"""
 
 
 #: From now on, record the zone levels of every chart redraw in ``window.__redrawn``.

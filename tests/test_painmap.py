@@ -16,7 +16,7 @@ from harness import ROOT
 from streamlit.testing.v1 import AppTest
 
 from referral import report, schema
-from referral.app import results
+from referral.app import plot, results
 from referral.atlas import load_atlas
 from referral.drawing import Drawing
 from referral.matching import rank_levels
@@ -525,9 +525,9 @@ def test_what_is_marked_is_listed_in_words_and_the_ranking_goes_to_the_live_regi
         charts = [
             json.loads(e.proto.bytes)
             for e in at.get("bidi_component")
-            if e.proto.component_name == "referral_plot"
+            if e.proto.component_name == plot.CHART
         ]
-        names = [data["name"] for data in charts if "name" in data]
+        names = [data["name"] for data in charts]
         (line,) = [m.value for m in at.markdown if m.value.startswith("**Marked")]
         return line, live, names
 

@@ -105,18 +105,52 @@ def test_the_bundle_the_charts_load_is_served_from_static():
 
 def test_elements_carry_the_loader_and_plot_js_travels_once_with_the_bases():
     """plot.js (13 kB) used to travel inside each of the pain map's four charts on every
-    tap; now every element carries the small loader and only the bases element plot.js."""
+    tap; now every element carries the small loader and only the bases element plot.js.
+    The three components (one per role) carry the same loader text, so the browser imports
+    one loader module and one plot.js for all of them (plot_loader.js)."""
     from harness import ROOT
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "referral/app/pages/painmap.py"), default_timeout=60)
     at.run()
     elements = [
-        e.proto for e in at.get("bidi_component") if e.proto.component_name == "referral_plot"
+        e.proto for e in at.get("bidi_component") if e.proto.component_name.startswith("referral_")
     ]
-    assert len(elements) == 5  # the bases and four charts (beside them: the live region)
-    assert {p.js_content for p in elements} == {plot.LOADER}
+    by_component = {name: [p for p in elements if p.component_name == name] for name in ROLES}
+    assert {n: len(ps) for n, ps in by_component.items()} == {
+        plot.BASES: 1,
+        plot.CHART: 4,
+        plot.LADDER: 0,
+    }
+    assert {p.js_content for ps in by_component.values() for p in ps} == {plot.LOADER}
     assert len(plot.LOADER) < 2_000 < len(plot.SCRIPT)
-    data = [json.loads(p.bytes) for p in elements]
-    assert [d.get("script") for d in data if "bases" in d] == [plot.SCRIPT]
-    assert all("script" not in d for d in data if "bases" not in d)
+    (bases,) = [json.loads(p.bytes) for p in by_component[plot.BASES]]
+    assert set(bases) == set(plot.BasesData.__annotations__)
+    assert bases["script"] == plot.SCRIPT
+    for chart in by_component[plot.CHART]:
+        data = json.loads(chart.bytes)
+        assert "script" not in data
+        assert (
+            set(plot.ChartData.__required_keys__)
+            <= set(data)
+            <= set(plot.ChartData.__annotations__)
+        )
+
+
+#: The components by the role plot_loader.js reads from each name's last part (the name of
+#: plot.js's export that draws it).
+ROLES = {
+    "referral_plot_bases": "bases",
+    "referral_plot_chart": "chart",
+    "referral_plot_ladder": "ladder",
+}
+
+
+def test_each_component_name_ends_in_the_name_of_its_export_in_plot_js():
+    script = plot.SCRIPT
+    assert {plot.BASES, plot.CHART, plot.LADDER} == set(ROLES)
+    for name, role in ROLES.items():
+        assert name.split("_")[-1] == role
+        assert f"export function {role}(component)" in script
+    assert "export default" not in script
+    assert "window.__referral" not in script + plot.LOADER  # shared state is module scope

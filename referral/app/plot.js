@@ -1,6 +1,15 @@
-// One plotly chart that stays mounted across reruns, or the page's base figures (plot.py).
+// The three chart components of plot.py, one export each, called by plot_loader.js with an
+// element of that component: ``bases`` (the page's base figures), ``chart`` (one plotly
+// chart that stays mounted across reruns) and ``ladder`` (every level's patches).
 //
-// Streamlit calls the default export with the element's data on mount and again whenever
+// The state the three share (base figures, charts by key, tap logs, the ladder, plotly.js
+// loading) lives in this module's scope, which exists once per page (plot_loader.js imports
+// the module once): nothing of it is on ``window``. The one global is plotly.js's own
+// ``window.Plotly``, which its bundle sets. What tests may read is a chart div's
+// ``gd.__referral`` (its key, config and the figure shown, ``figure``) and the ladder
+// element's ``data-levels`` attribute (the levels it holds figures for, space-separated).
+//
+// Streamlit calls an export with the element's data on mount and again whenever
 // the data changes; a chart's div survives, so a changed figure is patched with
 // Plotly.react instead of drawn afresh. A chart's data is its figure as a patch on a base
 // figure (referral.figures.patch) that the page's bases element registers by name.
@@ -21,28 +30,28 @@
 // the ladder's pills, so they take the same path.
 
 /** Base figures by name, each a promise resolved when the bases element registers it. */
-const bases = (window.__referralBases ??= new Map());
+const baseFigures = new Map();
 
 function baseFigure(name) {
-  if (!bases.has(name)) {
+  if (!baseFigures.has(name)) {
     let resolve;
     const promise = new Promise((r) => (resolve = r));
-    bases.set(name, { promise, resolve });
+    baseFigures.set(name, { promise, resolve });
   }
-  return bases.get(name).promise;
+  return baseFigures.get(name).promise;
 }
 
 function registerBases(named) {
   for (const [name, figure] of Object.entries(named)) {
     baseFigure(name);
-    const entry = bases.get(name);
+    const entry = baseFigures.get(name);
     entry.resolve(figure);
     entry.promise = Promise.resolve(figure);
   }
 }
 
 /** The page's charts by key: the divs plotly draws in. */
-const charts = (window.__referralCharts ??= new Map());
+const charts = new Map();
 
 /** A list patched by ``{$changes: [[i, v], ...]}`` or ``{$sets: [[v, [i, ...]], ...]}``,
  * or ``value`` itself. */
@@ -123,11 +132,14 @@ function rememberArrayAttributes(Plotly, bundle) {
   schema.findArrayAttributes = remembered;
 }
 
+/** Loading plotly.js, once per page (null: not started, or failed). */
+let plotlyLoading = null;
+
 /** window.Plotly, loading ``bundle`` on first use (one load shared by every chart). */
 function plotly(bundle) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__referralPlotly) {
-    window.__referralPlotly = new Promise((resolve, reject) => {
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = new URL(bundle, document.baseURI).href;
       script.onload = () => {
@@ -135,13 +147,13 @@ function plotly(bundle) {
         resolve(window.Plotly);
       };
       script.onerror = () => {
-        window.__referralPlotly = undefined;
+        plotlyLoading = null;
         reject(new Error(`could not load ${bundle}`));
       };
       document.head.appendChild(script);
     });
   }
-  return window.__referralPlotly;
+  return plotlyLoading;
 }
 
 /** A tap on ``points``, in the shape of Streamlit's plotly selection event. */
@@ -233,7 +245,7 @@ function show(Plotly, gd, baseName, base, patch) {
 
 /** Unacknowledged taps and lassos by chart key (kept on the page, so a chart mounted again
  * under the same key goes on numbering): ``{sequence, entries: [{seq, selection}, ...]}``. */
-const logs = (window.__referralLogs ??= new Map());
+const logs = new Map();
 /** Most unacknowledged entries kept for one chart (the oldest go first beyond it). */
 const LOG_LIMIT = 200;
 /** How far (px) a pointer may move between press and release for the press to be a tap. */
@@ -265,15 +277,16 @@ function report(gd, selection) {
 }
 
 /** Presses under way on a chart, by pointer id: ``[gd, clientX, clientY]``. */
-const pressed = (window.__referralPressed ??= new Map());
+const pressed = new Map();
+let releasesWatched = false;
 
 /** A press on chart ``gd`` released within TAP_SLOP of where it began, with the chart in
  * tap mode, is a tap: report the region point under it. The release is watched on the
  * window (once per page): plotly may lay a cover over the page while the mouse is down, so
  * the release does not reach the chart itself. */
 function watchReleases() {
-  if (window.__referralReleasesWatched) return;
-  window.__referralReleasesWatched = true;
+  if (releasesWatched) return;
+  releasesWatched = true;
   window.addEventListener(
     "pointerup",
     (event) => {
@@ -318,9 +331,14 @@ function listen(Plotly, gd) {
   });
 }
 
+/** The ladder element's data while it is on the page (``LadderData`` in plot.py), or null. */
+let currentLadder = null;
+let radiosWatched = false;
+let ladderWatched = false;
+
 /** Draw ``level`` from the ladder's patches on every chart of it that is drawn already. */
 function showLevel(level) {
-  const ladder = window.__referralLadder;
+  const ladder = currentLadder;
   const patches = ladder && ladder.levels[level];
   if (!patches || !window.Plotly) return;
   for (const [view, patch] of Object.entries(patches)) {
@@ -339,7 +357,7 @@ function pills(ladder) {
 
 /** The level selected on the ladder, if the ladder holds its figures (else null). */
 function ladderLevel() {
-  const ladder = window.__referralLadder;
+  const ladder = currentLadder;
   if (!ladder) return null;
   const [all, selected] = pills(ladder);
   const level = selected < 0 ? null : all[selected].textContent.trim();
@@ -380,7 +398,7 @@ function moveInRadioGroup(event) {
   if (!by || !radio || radio.tagName === "INPUT" || event.altKey || event.ctrlKey || event.metaKey) {
     return;
   }
-  const ladder = window.__referralLadder;
+  const ladder = currentLadder;
   if (ladder && radio.closest(`.st-key-${ladder.widget}`)) return; // the ladder's own keys
   const group = radio.closest('[role="radiogroup"]');
   if (!group) return;
@@ -397,15 +415,15 @@ function moveInRadioGroup(event) {
 /** Watch the page's radio groups for arrow keys (once per page); before the ladder's
  * shortcuts and Streamlit's own, which would otherwise take the arrows as a level step. */
 function watchRadioGroups() {
-  if (window.__referralRadiosWatched) return;
-  window.__referralRadiosWatched = true;
+  if (radiosWatched) return;
+  radiosWatched = true;
   window.addEventListener("keydown", moveInRadioGroup, true);
 }
 
 /** Route a step (button click or shortcut key) through the ladder's pills, in place of the
  * step button's own round trip; left to Streamlit if the ladder is not on the page. */
 function routeStep(event, by) {
-  const ladder = window.__referralLadder;
+  const ladder = currentLadder;
   if (!ladder || by === undefined || !step(ladder, by)) return;
   event.preventDefault();
   event.stopImmediatePropagation();
@@ -413,10 +431,10 @@ function routeStep(event, by) {
 
 /** Follow the ladder's selected pill, its step buttons and shortcut keys (once per page). */
 function watchLadder() {
-  if (window.__referralLadderWatched) return;
-  window.__referralLadderWatched = true;
+  if (ladderWatched) return;
+  ladderWatched = true;
   new MutationObserver((records) => {
-    const ladder = window.__referralLadder;
+    const ladder = currentLadder;
     if (!ladder) return;
     for (const { target } of records) {
       if (target.getAttribute("aria-checked") === "true" && target.closest(`.st-key-${ladder.widget}`)) {
@@ -428,7 +446,7 @@ function watchLadder() {
   window.addEventListener(
     "keydown",
     (event) => {
-      const ladder = window.__referralLadder;
+      const ladder = currentLadder;
       if (!ladder || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
       if (ownKeysControl(event, ladder)) return;
       routeStep(event, ladder.shortcuts[event.key]);
@@ -438,7 +456,7 @@ function watchLadder() {
   window.addEventListener(
     "click",
     (event) => {
-      const ladder = window.__referralLadder;
+      const ladder = currentLadder;
       if (!ladder || !(event.target instanceof Element)) return;
       for (const [key, by] of Object.entries(ladder.steps)) {
         if (event.target.closest(`.st-key-${key} button`)) routeStep(event, by);
@@ -448,21 +466,30 @@ function watchLadder() {
   );
 }
 
-export default function (component) {
+/** The bases element: register the page's base figures and start loading plotly.js. */
+export function bases(component) {
+  const { data } = component;
+  watchRadioGroups();
+  registerBases(data.bases);
+  plotly(data.bundle).catch(() => {}); // start loading now; a chart reports a failure
+}
+
+/** The ladder element: hold every level's patches while it is on the page. */
+export function ladder(component) {
+  const { parentElement, data } = component;
+  watchRadioGroups();
+  currentLadder = data;
+  watchLadder();
+  parentElement.setAttribute("data-levels", Object.keys(data.levels).join(" "));
+  return () => {
+    if (currentLadder === data) currentLadder = null;
+  };
+}
+
+/** A chart element: draw its figure (a patch on a base) and report its taps and lassos. */
+export function chart(component) {
   const { parentElement, data, setStateValue } = component;
   watchRadioGroups();
-  if (data.bases) {
-    registerBases(data.bases);
-    plotly(data.bundle).catch(() => {}); // start loading now; a chart reports a failure
-    return;
-  }
-  if (data.ladder) {
-    window.__referralLadder = data.ladder;
-    watchLadder();
-    return () => {
-      if (window.__referralLadder === data.ladder) window.__referralLadder = null;
-    };
-  }
   let gd = parentElement.querySelector(":scope > .referral-plot");
   if (!gd) {
     gd = document.createElement("div");

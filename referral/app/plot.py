@@ -36,6 +36,41 @@ twice and which plotly skips inside its double-click window).
 Every chart's config is the page's under :data:`BASE_CONFIG`: no chart has a toolbar button
 or link that leaves the machine (plotly.js's "Share chart…" uploads the chart to Plotly
 Cloud).
+
+The three roles are three components, each with its typed data: :data:`BASES`
+(:class:`BasesData`, one element per page), :data:`CHART` (:class:`ChartData`, one per
+chart) and :data:`LADDER` (:class:`LadderData`, at most one per page). They share one
+script, ``plot.js``, whose exports ``bases``, ``chart`` and ``ladder`` draw them; the state
+they share (base figures, charts by key, tap logs, the ladder) is that module's scope, not
+``window``.
+
+Why the script travels as data and not as a file. Components v2 can send a script's URL
+(``js_source_path``, cached by the browser) instead of its text only for a component whose
+``asset_dir`` Streamlit finds in a ``[tool.streamlit.component]`` table of the installed
+distribution's ``pyproject.toml``; it looks for that file when the runtime (or an
+``AppTest``) starts, and a ``js="plot.js"`` path for a component it did not find raises
+``StreamlitAPIException``. Checked with Streamlit 1.67 (``manifest_scanner``):
+
+- The wheel holds no ``pyproject.toml`` (setuptools does not ship it), so nothing is
+  found: scanning with the built wheel installed returned ``[]``. It would need a second
+  ``pyproject.toml`` inside the package (``referral/app/``, found through the wheel's
+  RECORD), declaring the component again with an ``asset_dir`` relative to that folder.
+- The editable install (``pip install -e .``: ``make run``, ``make test``) has no
+  ``pyproject.toml`` in its ``dist-info`` or RECORD either, and the scanner's last resort,
+  importing the distribution's name as a module (``referral_map``), fails. The top-level
+  ``pyproject.toml`` is found only through ``referral_map.egg-info``, which setuptools
+  leaves in the source tree (git-ignored), and only while the source root is on
+  ``sys.path`` when the scan runs: true for ``streamlit run app.py`` (script folder) and
+  ``python -m pytest`` from the root (working folder), not for a Python process that
+  imports the package from another folder (the scan returned ``[]`` from ``/tmp``). Its
+  package root is then the source root, so its ``asset_dir`` differs from the wheel's.
+- The replicated deployment (``referral serve``) runs one of the two installs, so it
+  inherits their behaviour; nginx itself would pass ``/_stcore/bidi-components/`` on.
+
+Two declarations that must agree, and a dev setup that works by way of a build by-product
+and the working folder, are not reliable; a missed scan is an exception on every page. The
+loader costs ≈ 0.8 kB per element sent (≈ 3 kB of a pain map tap) and works the same in
+all three setups.
 """
 
 from __future__ import annotations
@@ -43,20 +78,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import streamlit as st
 
 from referral import figures, schema
 
-#: The component's JavaScript; plotly.js itself is loaded by it from ``static/``. It
-#: travels once per page, as data of the bases element (which Streamlit then re-sends as a
-#: short reference), not inside every element.
+#: The components' JavaScript (every role's); plotly.js itself is loaded
+#: by it from ``static/``. It travels once per page, as data of the bases element (which
+#: Streamlit then re-sends as a short reference), not inside every element.
 SCRIPT = (Path(__file__).with_name("plot.js")).read_text(encoding="utf-8")
-#: What Streamlit sends inside every element of the component: a loader that imports
-#: :data:`SCRIPT` from the bases element's data once per page and runs it (≈ 0.8 kB
-#: instead of 13 kB in each of the pain map's four charts on every tap; its comment lines
-#: stay in the file).
+#: What Streamlit sends inside every element of the three components: one loader, the same
+#: text for all three, that imports :data:`SCRIPT` from the bases element's data once per
+#: page and hands each element to the export of its role (≈ 0.9 kB instead of 13 kB in
+#: each of the pain map's four charts on every tap; its comment lines stay in the file).
+#: The text being the same matters: Streamlit imports a component's script from one Blob
+#: URL per distinct text, so the three components share one loader module, hence one
+#: import of ``plot.js`` and one module scope for the state the roles share.
 LOADER = "\n".join(
     line
     for line in (Path(__file__).with_name("plot_loader.js"))
@@ -69,16 +107,70 @@ LOADER = "\n".join(
 #: serves that folder at ``app/static/`` (``enableStaticServing`` in the settings).
 BUNDLE = "plotly-basic-4.1.1.min.js"
 STATIC_DIR = schema.packaged("app/static", "static")
+BUNDLE_URL = f"app/static/{BUNDLE}"
+
+#: The three components, one per role; ``plot_loader.js`` reads the role from the name's
+#: last part and calls ``plot.js``'s export of that name (``bases``, ``chart``, ``ladder``).
+BASES, CHART, LADDER = "referral_plot_bases", "referral_plot_chart", "referral_plot_ladder"
+#: Element keys of the page's one bases element and one ladder element.
+BASES_KEY, LADDER_KEY = "plot-bases", "plot-ladder"
 
 #: The bases and ladder elements draw nothing; this keeps their empty rows out of the page's
 #: layout from the first paint (a style-only ``st.html`` takes no room and applies at once).
-STYLE = "<style>.st-key-plot-bases, .st-key-plot-ladder { display: none; }</style>"
+STYLE = f"<style>.st-key-{BASES_KEY}, .st-key-{LADDER_KEY} {{ display: none; }}</style>"
 
-_component = st.components.v2.component("referral_plot", js=LOADER, isolate_styles=False)
+_bases_component = st.components.v2.component(BASES, js=LOADER, isolate_styles=False)
+_chart_component = st.components.v2.component(CHART, js=LOADER, isolate_styles=False)
+_ladder_component = st.components.v2.component(LADDER, js=LOADER, isolate_styles=False)
 
 
-def encode(data: Mapping[str, Any]) -> bytes:
-    """``data`` as compact UTF-8 JSON, the bytes an element of the component carries.
+class BasesData(TypedDict):
+    """What the bases element carries (``plot.js``'s ``bases``)."""
+
+    #: Base figures by name (plain plotly figure dicts).
+    bases: dict[str, dict[str, Any]]
+    #: URL of plotly.js, relative to the page (loading starts at once).
+    bundle: str
+    #: :data:`SCRIPT`, imported once per page by the loader.
+    script: str
+
+
+class ChartData(TypedDict):
+    """What a chart element carries (``plot.js``'s ``chart``)."""
+
+    #: The chart's key, which also numbers its log (the element's key).
+    key: str
+    #: Name of the base (in :class:`BasesData`) the patch applies to.
+    base: str
+    #: The figure as :func:`referral.figures.patch` on the base.
+    patch: dict[str, Any]
+    #: plotly config, after :func:`chart_config`.
+    config: dict[str, Any]
+    #: Whether taps and lassos are reported (the chart has ``on_select``).
+    events: bool
+    bundle: str
+    #: The :func:`ladder` option the figure shows, if any.
+    level: str | None
+    #: Accessible name (``aria-label``).
+    name: str
+    #: Number of the last log entry applied by the server (charts with events only).
+    ack: NotRequired[int]
+
+
+class LadderData(TypedDict):
+    """What the ladder element carries (``plot.js``'s ``ladder``); see :func:`ladder`."""
+
+    widget: str
+    #: Each view's chart as [key, base name].
+    charts: dict[str, list[str]]
+    #: Each option's patches by view.
+    levels: dict[str, Mapping[str, Any]]
+    steps: dict[str, int]
+    shortcuts: dict[str, int]
+
+
+def encode(data: Mapping[str, object]) -> bytes:
+    """``data`` as compact UTF-8 JSON, the bytes an element of the components carries.
 
     Streamlit would walk a dict for dataframes, dump it twice (once with sorted keys, for the
     element's identity) and send it with spaces after every separator; bytes are hashed once
@@ -90,10 +182,6 @@ def encode(data: Mapping[str, Any]) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _mount(*, key: str, data: Mapping[str, Any], **kwargs: Any) -> None:
-    _component(key=key, data=encode(data), **kwargs)
-
-
 def bases(named: Mapping[str, dict[str, Any]]) -> None:
     """Send the base figures, by name, that this page's charts are patched against.
 
@@ -101,8 +189,8 @@ def bases(named: Mapping[str, dict[str, Any]]) -> None:
     element draws nothing.
     """
     st.html(STYLE)
-    data = {"bases": dict(named), "bundle": f"app/static/{BUNDLE}", "script": SCRIPT}
-    _mount(key="plot-bases", data=data)
+    data: BasesData = {"bases": dict(named), "bundle": BUNDLE_URL, "script": SCRIPT}
+    _bases_component(key=BASES_KEY, data=encode(data))
 
 
 def plot(
@@ -129,22 +217,22 @@ def plot(
     does not move while plotly.js loads.
     """
     base_name, base_figure = base
-    data = {
+    data: ChartData = {
         "key": key,
         "base": base_name,
         "patch": figures.patch(figure, base_figure),
         "config": chart_config(config or {}),
         "events": on_select is not None,
-        "bundle": f"app/static/{BUNDLE}",
+        "bundle": BUNDLE_URL,
         "level": level,
         "name": name,
     }
     height = int(figure["layout"]["height"])
     if on_select is None:
-        _mount(key=key, data=data, height=height)
+        _chart_component(key=key, data=encode(data), height=height)
     else:
         data["ack"] = _applied().get(key, 0)
-        _mount(key=key, data=data, height=height, on_log_change=on_select)
+        _chart_component(key=key, data=encode(data), height=height, on_log_change=on_select)
 
 
 #: Config every chart gets, over the page's own: nothing on a chart can send it away
@@ -197,18 +285,14 @@ def ladder(
     after the charts, last on the page: its data is large the first time it is sent (then a
     short reference while it is unchanged), and nothing on the page waits for it.
     """
-    _mount(
-        key="plot-ladder",
-        data={
-            "ladder": {
-                "widget": widget,
-                "charts": {view: list(chart) for view, chart in charts.items()},
-                "levels": dict(levels),
-                "steps": dict(steps),
-                "shortcuts": dict(shortcuts),
-            }
-        },
-    )
+    data: LadderData = {
+        "widget": widget,
+        "charts": {view: list(chart) for view, chart in charts.items()},
+        "levels": dict(levels),
+        "steps": dict(steps),
+        "shortcuts": dict(shortcuts),
+    }
+    _ladder_component(key=LADDER_KEY, data=encode(data))
 
 
 def unapplied(log: Any, applied: int) -> tuple[list[dict[str, Any]], int]:
