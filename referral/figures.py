@@ -876,15 +876,16 @@ def unpatch(patch: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
 
 
 def _tap_trace(base: ViewBase, layers: Sequence[Layer]) -> Trace:
-    """The invisible lattice: one marker per point, region id in ``customdata``."""
+    """The invisible lattice: one marker per point, region id in ``customdata``.
+
+    A point's hover is its region's name (``text``, the same in every figure of the view)
+    followed by the layers' notes there (``hovertext``): a changed figure re-sends only the
+    notes, each distinct one once (:func:`patch`), not the names with them.
+    """
     notes: dict[int, list[str]] = {}
     for layer in layers:
         for i, more in (layer.notes or {}).items():
             notes.setdefault(i, []).extend(more)
-    text = [
-        f"<b>{label}</b>" + "".join(f"<br>{n}" for n in notes.get(i, ()))
-        for i, label in enumerate(base.point_label)
-    ]
     return {
         "type": TAP_TRACE_TYPE,
         "x": _compact(base.points[:, 0]),
@@ -892,8 +893,11 @@ def _tap_trace(base: ViewBase, layers: Sequence[Layer]) -> Trace:
         "mode": "lines",
         "line": {"width": 0, "color": INK},
         "customdata": list(base.point_region),
-        "hovertext": text,
-        "hovertemplate": "%{hovertext}<extra></extra>",
+        "text": [f"<b>{label}</b>" for label in base.point_label],
+        "hovertext": [
+            "".join(f"<br>{n}" for n in notes.get(i, ())) for i in range(len(base.points))
+        ],
+        "hovertemplate": "%{text}%{hovertext}<extra></extra>",
         "showlegend": False,
         "name": "regions",
         "meta": {"role": "tap"},

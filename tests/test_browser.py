@@ -31,7 +31,7 @@ TAP_POINT = """gd => {
     const L = gd._fullLayout, box = gd.getBoundingClientRect();
     return {x: box.left + L._size.l + L.xaxis.d2p(t.x[i]),
             y: box.top + L._size.t + L.yaxis.d2p(t.y[i]),
-            label: t.hovertext[i].replace(/<[^>]+>/g, ' ').split('  ')[0].trim(), region};
+            label: t.text[i].replace(/<[^>]+>/g, ' ').trim(), region};
 }"""
 #: Nerve names on the charts, as read (line breaks as spaces).
 COURSE_LABELS = f"""() => [...document.querySelectorAll('{CHART}')].flatMap(

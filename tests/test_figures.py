@@ -107,7 +107,8 @@ def test_tap_points_lie_inside_their_region(bases, fake_regions, view):
         x = np.array(trace["x"])[mine]
         y = np.array(trace["y"])[mine]
         assert shapely.contains_xy(geom, x, y).all()
-    assert len(trace["hovertext"]) == len(trace["x"]) == len(trace["customdata"])
+    assert len(trace["text"]) == len(trace["hovertext"]) == len(trace["x"])
+    assert len(trace["customdata"]) == len(trace["x"])
 
 
 def test_small_region_still_gets_a_tap_point():
@@ -317,8 +318,9 @@ def test_real_tap_lattice_covers_every_region_of_the_view(real, view):
     trace = tap(figures.compose(bases[view], tool="tap"))
     shapes = regions.in_view(view)
     assert set(trace["customdata"]) == set(shapes)
-    for rid, text in zip(trace["customdata"], trace["hovertext"], strict=True):
+    for rid, text in zip(trace["customdata"], trace["text"], strict=True):
         assert text == f"<b>{regions.region(rid).label}</b>"
+    assert set(trace["hovertext"]) == {""}  # no layer, no notes after the names
 
 
 def test_real_t12_draws_every_pathway_with_its_ramus(real):

@@ -60,7 +60,7 @@ def shown_text(at: AppTest) -> str:
         parts += [str(o) for o in getattr(widget.proto, "options", [])]
     for figure in chart_figures(at):
         parts += [note["text"] for note in figure["layout"].get("annotations", [])]
-        parts += [str(t.get("hovertext", "")) for t in figure["data"]]
+        parts += [str(t.get(key, "")) for t in figure["data"] for key in ("text", "hovertext")]
     return "\n".join(parts)
 
 
