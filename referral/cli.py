@@ -303,10 +303,13 @@ def app_script() -> Path:
 def server_flags(settings: Path | None = None) -> list[str]:
     """The project's server settings (``.streamlit/config.toml``, carried by the wheel as
     ``referral/app/settings/config.toml``) as ``streamlit run`` flags, so that they apply
-    whatever folder the app is started from.
+    whatever folder the app is started from. A list is written as JSON, as Streamlit reads
+    it from a flag (Python's ``['a', 'b']`` is refused with a warning on every rerun).
 
     >>> "--browser.gatherUsageStats=false" in server_flags()
     True
+    >>> [f for f in server_flags() if f.startswith("--theme.headingFontSizes")]
+    ['--theme.headingFontSizes=["2.75rem", "1.75rem", "1.5rem"]']
     """
     if settings is None:
         settings = schema.packaged("app/settings", ".streamlit") / "config.toml"
@@ -315,7 +318,12 @@ def server_flags(settings: Path | None = None) -> list[str]:
     flags = []
     for section, table in config.items():
         for key, value in table.items():
-            text = str(value).lower() if isinstance(value, bool) else str(value)
+            if isinstance(value, bool):
+                text = str(value).lower()
+            elif isinstance(value, list | dict):
+                text = json.dumps(value)
+            else:
+                text = str(value)
             flags.append(f"--{section}.{key}={text}")
     return flags
 

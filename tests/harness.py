@@ -115,16 +115,30 @@ def _served(script: str, folder: Path, port: int, timeout: float) -> Iterator[st
 
 
 @contextlib.contextmanager
-def serving(command: list[str], cwd: Path, port: int, timeout: float) -> Iterator[str]:
+def serving(
+    command: list[str], cwd: Path, port: int, timeout: float, log: Path | None = None
+) -> Iterator[str]:
     """Run ``command`` (a Streamlit server on ``port``) in its own session from ``cwd``,
     yield its address once it is healthy, then stop it with SIGTERM; raise
-    ``AssertionError`` if it has not stopped 15 s later (it is then killed)."""
-    proc = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
+    ``AssertionError`` if it has not stopped 15 s later (it is then killed). The server's
+    output goes to the file ``log`` (a temporary one when not given; a pipe that nobody
+    reads could fill and stall the server)."""
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
+        sink = stack.enter_context(log.open("wb"))
+        proc = subprocess.Popen(
+            command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        yield from _served_until_stopped(proc, port, timeout, log)
+
+
+def _served_until_stopped(
+    proc: subprocess.Popen[bytes], port: int, timeout: float, log: Path
+) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, timeout)
+        _wait_healthy(url, proc, timeout, log)
         yield url
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -136,12 +150,12 @@ def serving(command: list[str], cwd: Path, port: int, timeout: float) -> Iterato
             raise AssertionError("the app did not stop on SIGTERM within 15 s") from None
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
     """Poll ``/_stcore/health`` until it answers ``ok``; raise if the server exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
+            err = log.read_text(errors="replace")[-4000:]
             raise RuntimeError(f"streamlit exited with code {proc.returncode}: {err}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:

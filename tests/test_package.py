@@ -99,7 +99,7 @@ def test_the_installed_cli_reads_its_data_from_the_package(installed, elsewhere)
 
 @pytest.mark.browser
 @pytest.mark.parametrize("how", ["referral", "python -m referral"])
-def test_the_installed_app_serves_the_pain_map(installed, elsewhere, browser, how):
+def test_the_installed_app_serves_the_pain_map(installed, elsewhere, browser, how, tmp_path):
     port = harness.free_port()
     start = (
         [str(installed / "referral")]
@@ -108,9 +108,12 @@ def test_the_installed_app_serves_the_pain_map(installed, elsewhere, browser, ho
     )
     command = [*start, "app", "--port", str(port), "--address", "127.0.0.1"]
     requests: list[str] = []
-    with harness.serving(command, elsewhere, port, 60) as url:
+    log = tmp_path / "server.log"
+    with harness.serving(command, elsewhere, port, 60, log) as url:
         text = pain_map_text(browser, url, requests)
     assert "T12" in text or "L1" in text, text[:500]
+    # Every setting was taken (a list given as Python's repr was refused on every rerun).
+    assert "Failed to parse" not in log.read_text(), log.read_text()[-2000:]
     # The plotly bundle came from the package's static folder, and nothing left the machine
     # (usage statistics are off: the settings travelled with the wheel).
     assert any(urlparse(u).path.endswith("/app/static/plotly-basic-4.1.1.min.js") for u in requests)
@@ -127,10 +130,14 @@ def test_server_flags_carry_every_setting(tmp_path):
     from referral import cli
 
     settings = tmp_path / "config.toml"
-    settings.write_text('[browser]\ngatherUsageStats = false\n[server]\nport = 9\naddress = "x"\n')
+    settings.write_text(
+        '[browser]\ngatherUsageStats = false\n[server]\nport = 9\naddress = "x"\n'
+        '[theme]\nheadingFontSizes = ["2rem", "1rem"]\n'
+    )
     assert cli.server_flags(settings) == [
         "--browser.gatherUsageStats=false",
         "--server.port=9",
         "--server.address=x",
+        '--theme.headingFontSizes=["2rem", "1rem"]',
     ]
     assert "--server.enableStaticServing=true" in cli.server_flags()
