@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from catalogue import atlas, body, regions
@@ -154,3 +155,10 @@ def test_each_component_name_ends_in_the_name_of_its_export_in_plot_js():
         assert f"export function {role}(component)" in script
     assert "export default" not in script
     assert "window.__referral" not in script + plot.LOADER  # shared state is module scope
+
+
+def test_no_component_script_keeps_state_on_window():
+    """Each component's shared state lives in its module (imported once per page)."""
+    scripts = sorted(Path(plot.__file__).parent.glob("*.js"))
+    assert len(scripts) >= 5
+    assert [s.name for s in scripts if "window.__referral" in s.read_text()] == []

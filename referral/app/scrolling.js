@@ -3,7 +3,9 @@
 // container still grows or moves (its text arriving, a file's chip appearing above it), it
 // is kept in sight: scrolled again whenever its place or height changes, until both have
 // held for QUIET frames.
-const seen = (window.__referralScrollTokens ??= new Map());
+// Module scope: Streamlit imports a component's script once per page, so every element of
+// the component shares it.
+const seen = new Map();
 const QUIET = 10;
 const MOST_FRAMES = 120;
 

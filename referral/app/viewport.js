@@ -5,8 +5,10 @@
 
 const SLACK = 120;
 
-/** What the page knows: the size last sent, and how to send one (the latest element's). */
-const state = (window.__referralViewport ??= { known: null, send: null, timer: null });
+/** What the page knows: the size last sent, and how to send one (the latest element's).
+ * Module scope: Streamlit imports a component's script once per page (one Blob URL per
+ * script text), so every element of the component shares it. */
+const state = { known: null, send: null, timer: null };
 
 function size() {
   const root = document.documentElement;
