@@ -6,8 +6,9 @@ Streamlit's full plotly.js bundle (4.7 MB). This module draws the core's figure 
 a small ``st.components.v2`` component (``plot.js``) whose identity is its key: the chart's
 div stays, a changed figure is patched with ``Plotly.react``, and plotly.js's basic bundle
 (scatter traces only, 1.2 MB; ``static/``, served by Streamlit's static file serving) loads
-once per page. Figures are passed as plain JSON: no plotly validation per rerun (the tests
-check :func:`referral.figures.compose` against plotly's schema instead).
+once per page. Figures are passed as plain JSON (compact UTF-8 bytes, :func:`encode`): no
+plotly validation per rerun (the tests check :func:`referral.figures.compose` against
+plotly's schema instead).
 
 Each view's fixed part (skin, borders, tap lattice: most of a figure's bytes) is sent once
 per page in :func:`bases`, whose element never changes, so Streamlit sends it in full only
