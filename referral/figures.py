@@ -98,6 +98,11 @@ INK = "#1A1A1A"
 #: Decimal places of coordinates in the figure JSON: whole units (1.7 mm) are finer than a
 #: screen pixel at any size the views are shown, and keep each figure about a third smaller.
 DECIMALS = 0
+#: Largest shift of an outline drawn as a trace (zones, courses, the drawing), in units
+#: (1.7 mm; under half a pixel at the pain map's size): simplified to it, the atlas's zones
+#: keep about 40 % of their vertices, and a changed figure is that much smaller. Matching
+#: and hover notes use the exact shapes.
+DRAWN_TOLERANCE = 1.0
 #: Units between tap/hover lattice points (3.1 cm; ≈ 9 px on a 520 px view): about 350-500
 #: points per view. A click anywhere in a region lies within ``HOVER_DISTANCE`` px of one.
 TAP_SPACING = 18
@@ -326,9 +331,10 @@ def _compact(values: np.ndarray) -> list[float | int]:
 
 
 def lines_trace(geom: BaseGeometry, role: str, colour: str, width: float, **meta: Any) -> Trace:
-    """A scatter trace drawing every ring or line of ``geom``, without hover; add
-    ``fill="toself"`` and a ``fillcolor`` to fill a polygon (``meta.role`` = ``role``)."""
-    x, y = _rings(geom)
+    """A scatter trace drawing every ring or line of ``geom`` (to within
+    :data:`DRAWN_TOLERANCE`), without hover; add ``fill="toself"`` and a ``fillcolor`` to
+    fill a polygon (``meta.role`` = ``role``)."""
+    x, y = _rings(shapely.simplify(geom, DRAWN_TOLERANCE))
     return {
         "type": "scatter",
         "x": x,

@@ -127,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_app:
             with harness.running_app() as url:
                 app_shots(browser, url)
-    print(f"wrote {sorted(p.name for p in OUT.glob('*.png'))} to {OUT}")
+    written = ["views.png", "t12.png", *([] if args.no_app else [shot[0] for shot in APP_SHOTS])]
+    print(f"wrote {written} to {OUT}")
     return 0
 
 

@@ -52,9 +52,12 @@ READY = f"""mode => {{
 RANKING = (
     "() => { const b = document.querySelector('.st-key-ranking'); return b ? b.innerText : ''; }"
 )
-#: A signature of what the four charts show (roles and sizes of their traces).
+#: A signature of what the four charts show (each trace's role, length and sum of x: two
+#: drawings' outlines can have as many points).
 SIGNATURE = f"""() => [...document.querySelectorAll('{CHARTS}')].map(gd => (gd.data || []).map(
-    t => ((t.meta && t.meta.role) || '') + (t.x ? t.x.length : 0)).join(',')).join('|')"""
+    t => ((t.meta && t.meta.role) || '')
+        + (t.x ? t.x.length + ':' + t.x.reduce((a, v) => a + (v || 0), 0) : 0)
+).join(',')).join('|')"""
 #: True once the four charts are laid out, differ from ``before`` and have not changed for
 #: ``QUIET_MS`` (a changed figure is a new chart element in Streamlit: it is re-created, and
 #: a tap before it is ready is lost).
