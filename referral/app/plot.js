@@ -228,8 +228,8 @@ function draw(Plotly, gd) {
   });
   const layout = structuredClone(figure.layout);
   const configText = JSON.stringify(config);
-  if (gd.__referralConfig === configText) return Plotly.react(gd, data, layout);
-  gd.__referralConfig = configText;
+  if (gd.__referral.drawnConfig === configText) return Plotly.react(gd, data, layout);
+  gd.__referral.drawnConfig = configText;
   return Plotly.react(gd, data, layout, config);
 }
 
@@ -237,8 +237,8 @@ function draw(Plotly, gd) {
  * that figure, with the chart's config, is the one shown. */
 function show(Plotly, gd, baseName, base, patch) {
   const shown = JSON.stringify([baseName, gd.__referral.config, patch]);
-  if (gd.__referralShown === shown) return Promise.resolve();
-  gd.__referralShown = shown;
+  if (gd.__referral.shown === shown) return Promise.resolve();
+  gd.__referral.shown = shown;
   gd.__referral.figure = unpatch(patch, base);
   return draw(Plotly, gd);
 }
@@ -322,8 +322,8 @@ function watchPresses(gd) {
 
 /** Report lassos (once per chart). */
 function listen(Plotly, gd) {
-  if (gd.__referralListening) return;
-  gd.__referralListening = true;
+  if (gd.__referral.listening) return;
+  gd.__referral.listening = true;
   gd.on("plotly_selected", (event) => {
     if (!event || !event.lassoPoints) return;
     report(gd, lassoEvent(event));
@@ -512,7 +512,7 @@ export function chart(component) {
       charts.set(data.key, gd);
       // A rerun for an earlier choice on the ladder is not drawn over the newer one.
       const chosen = ladderLevel();
-      if (gd.__referralShown && data.level && chosen && chosen !== data.level) return;
+      if (gd.__referral.shown && data.level && chosen && chosen !== data.level) return;
       await show(Plotly, gd, data.base, base, data.patch);
       listen(Plotly, gd); // gd.on exists once the chart is drawn
     })
