@@ -21,10 +21,10 @@ const decoder = new TextDecoder();
 
 export default function (element) {
   // plot.py sends each element's data as compact UTF-8 JSON bytes (plot.encode).
-  const data = element.data instanceof Uint8Array ? JSON.parse(decoder.decode(element.data)) : element.data;
+  const data = JSON.parse(decoder.decode(element.data));
   const component = { ...element, data };
   const role = String(element.name).split("_").pop();
-  if (role === "bases" && data && data.script && !loaded) {
+  if (role === "bases" && !loaded) {
     loaded = true;
     const url = URL.createObjectURL(new Blob([data.script], { type: "text/javascript" }));
     resolveCode(import(/* @vite-ignore */ url));
