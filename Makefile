@@ -65,7 +65,7 @@ test: $(VENV)/.installed-test /usr/bin/chromium /usr/sbin/nginx $(NODE_TOOLS)
 lint: $(VENV)/.installed-test $(NODE_TOOLS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy referral
+	$(VENV)/bin/mypy referral scripts
 	node_modules/.bin/eslint referral/app
 
 format: $(VENV)/.installed-test

@@ -13,8 +13,12 @@ each rerun. It measures, per step of N users:
   started (p50 / p95 / max);
 - lost taps: users whose final drawing (the ``drawing=`` link the page last wrote) is not
   the shared link's regions plus every region they tapped;
-- bytes of messages per tap, and the server's CPU (% of one core over the step) and
-  resident memory (all its processes).
+- bytes of messages per tap (received, and sent: the rerun request), and the server's CPU
+  (% of one core over the step) and resident memory (all its processes).
+
+Like a browser, each user keeps Streamlit's message cache (:class:`MessageCache`): it lists
+the hashes of the large elements it holds with every rerun request, and the server sends an
+unchanged one as a reference to it.
 
 Every step runs against one app process (``referral app``) and against the replicated
 deployment (``referral serve --replicas K``, nginx with sticky sessions), which the script
@@ -38,7 +42,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +63,59 @@ RANKING_HEADING = "Best-matching levels"
 SHARED = ("left-groin", "left-iliac-crest", "left-low-back")
 
 
+class MessageCache:
+    """The browser's cache of element messages, as Streamlit's frontend keeps it
+    (``ForwardMessageCache``): a message the server marks ``cacheable`` is kept under its
+    hash; a ``ref_hash`` message is answered from it; after each script run that the
+    frontend counts (one that was not stopped early for a rerun and sent ``new_session``),
+    a message not used for more than ``max_age`` runs is dropped (for a fragment's run, only
+    that fragment's messages age)."""
+
+    def __init__(self, max_age: int = 2) -> None:
+        self.max_age = max_age
+        self.runs = 0
+        self.session_seen = False
+        self.messages: dict[str, tuple[bytes, int, str]] = {}  # hash -> (message, run, fragment)
+
+    def hashes(self) -> list[str]:
+        """What a rerun request lists (``ClientState.cached_message_hashes``)."""
+        return list(self.messages)
+
+    def receive(self, msg: ForwardMsg) -> ForwardMsg:
+        """The message itself, or the cached message a reference stands for."""
+        kind = msg.WhichOneof("type")
+        if kind == "ref_hash":
+            encoded, _, fragment = self.messages[msg.ref_hash]  # KeyError: a cache miss
+            self.messages[msg.ref_hash] = (encoded, self.runs, fragment)
+            full = ForwardMsg()
+            full.ParseFromString(encoded)
+            full.metadata.CopyFrom(msg.metadata)
+            return full
+        if kind == "new_session":
+            self.session_seen = True
+            self.max_age = msg.new_session.config.max_cached_message_age or self.max_age
+        elif kind == "script_finished":
+            self._finished(msg)
+        if msg.metadata.cacheable and msg.hash not in self.messages:
+            fragment = msg.delta.fragment_id if kind == "delta" else ""
+            self.messages[msg.hash] = (msg.SerializeToString(), self.runs, fragment)
+        return msg
+
+    def rerun_requested(self) -> None:
+        self.session_seen = False
+
+    def _finished(self, msg: ForwardMsg) -> None:
+        if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN or not self.session_seen:
+            return
+        self.runs += 1
+        fragments = set(msg.metadata.run.fragment_ids)
+        for key, (_, run, fragment) in list(self.messages.items()):
+            if fragments and fragment not in fragments:
+                continue
+            if self.runs - run > self.max_age:
+                del self.messages[key]
+
+
 @dataclass
 class User:
     """One simulated browser on the pain map."""
@@ -75,6 +132,8 @@ class User:
     tapped: list[str] = field(default_factory=list)
     error: str = ""
     logs: dict[str, list[dict[str, object]]] = field(default_factory=dict)  # view -> its log
+    cache: MessageCache = field(default_factory=MessageCache)
+    sent_bytes: list[int] = field(default_factory=list)
 
 
 def tap_message(user: User, view: str, region: str, sequence: int, query: str) -> bytes:
@@ -91,6 +150,8 @@ def tap_message(user: User, view: str, region: str, sequence: int, query: str) -
         widget = state.widget_states.widgets.add()
         widget.id = user.charts[shown][0]
         widget.json_value = json.dumps({"log": log})
+    state.cached_message_hashes.extend(user.cache.hashes())
+    user.cache.rerun_requested()
     return bytes(msg.SerializeToString())
 
 
@@ -100,7 +161,7 @@ def first_message(query: str) -> bytes:
     return bytes(msg.SerializeToString())
 
 
-async def run_user(user: User, views: dict[str, str], deadline: float, start_at: float) -> None:
+async def run_user(user: User, views: Mapping[str, str], deadline: float, start_at: float) -> None:
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     host = user.url.split("//", 1)[1]
     query = (
@@ -134,7 +195,9 @@ async def run_user(user: User, views: dict[str, str], deadline: float, start_at:
                 await asyncio.sleep(random.uniform(1.0, 3.0))
                 current = user.link or query
                 pending["sent"], pending["bytes"], pending["counting"] = time.monotonic(), 0, True
-                await ws.send(tap_message(user, views[region], region, sequence, current))
+                message = tap_message(user, views[region], region, sequence, current)
+                user.sent_bytes.append(len(message))
+                await ws.send(message)
                 user.tapped.append(region)
             await asyncio.sleep(5.0)  # the last runs finish (under load: longer, below)
             settle = time.monotonic() + 30
@@ -153,6 +216,7 @@ async def read(ws: Any, user: User, pending: dict[str, Any]) -> None:
         msg = ForwardMsg()
         msg.ParseFromString(frame)
         pending["bytes"] += len(frame)
+        msg = user.cache.receive(msg)
         kind = msg.WhichOneof("type")
         if kind == "navigation":
             user.page_hash = msg.navigation.page_script_hash  # the page's, as a browser sends
@@ -283,6 +347,7 @@ def step(url: str, pid: int, users: int, seconds: float) -> dict[str, Any]:
     sent = sum(len(u.tapped) for u in people)
     wrong = [u.number for u in people if not u.error and final_drawing(u) != expected(u)]
     sizes = [b for u in people for b in u.bytes]
+    requests = [b for u in people for b in u.sent_bytes]
 
     def ms(q: float) -> float:
         return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1)
@@ -298,6 +363,7 @@ def step(url: str, pid: int, users: int, seconds: float) -> dict[str, Any]:
         "users_failed": sum(1 for u in people if u.error),
         "errors": sorted({u.error for u in people if u.error})[:3],
         "message_bytes_per_tap_median": int(statistics.median(sizes)) if sizes else None,
+        "request_bytes_per_tap_median": int(statistics.median(requests)) if requests else None,
         "server_cpu_percent_of_one_core": round(100 * cpu / elapsed, 1),
         "server_rss_mb_peak": peak,
         "client_cpu_percent_of_one_core": round(100 * (time.process_time() - own0) / elapsed, 1),

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from harness import TAP_POINT
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from test_browser_painmap import READY, ranked, settle
 
 from referral.app.layout import VIEW_CHOICES
@@ -266,6 +267,47 @@ def test_taps_that_reach_a_busy_server_together_all_count(browser, app_url):
         wait_for_regions(page, [r for _, r in taps])
     finally:
         context.close()
+
+
+def test_a_tap_taken_back_brings_the_untouched_charts_from_the_browsers_cache(browser, app_url):
+    """A region tapped and tapped again leaves the other three views' charts as they were
+    two runs before: the server sends each as a reference to the copy the browser holds
+    (Streamlit's message cache; the app's settings cache elements from 1 kB, the default
+    10 kB left these charts out), the browser shows them again, and the drawing is empty."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    frames: list[bytes] = []
+    try:
+        page = context.new_page()
+        page.on(
+            "websocket",
+            lambda ws: ws.on(
+                "framereceived", lambda p: frames.append(p if isinstance(p, bytes) else b"")
+            ),
+        )
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        open_map(page, app_url)
+        point = page.evaluate(TAP_POINT, ["posterior", "left-iliac-crest"])
+        page.mouse.click(point["x"], point["y"])
+        wait_for_regions(page, ["left-iliac-crest"])
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(600)  # apart enough for plotly not to see a double click
+        tapped_back = len(frames)
+        page.mouse.click(point["x"], point["y"])
+        wait_for_regions(page, [])
+    finally:
+        context.close()
+    messages = [ForwardMsg.FromString(f) for f in frames]
+    full = {m.hash: m for m in messages if m.WhichOneof("type") != "ref_hash"}
+    referenced = [full[m.ref_hash] for m in messages[tapped_back:] if m.HasField("ref_hash")]
+    charts = {
+        m.delta.new_element.bidi_component.id.rpartition("chart-")[2]: m.ByteSize()
+        for m in referenced
+        if "chart-" in m.delta.new_element.bidi_component.id
+    }
+    assert sorted(charts) == ["anterior", "left-lateral", "right-lateral"]
+    assert max(charts.values()) < 10_000
+    assert [e for e in errors if "ForwardMsg" in e] == []
 
 
 #: Page position of the middle tap point of ``region`` on the quiz's chart.
