@@ -212,7 +212,7 @@ def test_the_report_shows_accuracy_by_region_and_split_only_when_cases_name_them
 
 def test_published_set_runs_through_the_cli_above_its_measured_floor():
     """CI runs the published set through ``python -m referral evaluate``; the floor is the
-    top-3 accuracy measured when the set was last extended (84 %), rounded down to 0.80."""
+    top-3 accuracy measured when the set was last extended (85 %), rounded down to 0.80."""
     result = subprocess.run(
         [sys.executable, "-m", "referral", "evaluate", str(PUBLISHED), "--min-top3", "0.80"],
         capture_output=True,
@@ -237,10 +237,24 @@ def test_the_app_quotes_the_measured_top3_accuracy():
     assert f"first in {round(100 * summary['source_top1_accuracy'])}%" in SOURCE_ACCURACY
 
 
-#: The held-out half's figures when issue 15 closed (docs/evaluation.md): a change that
-#: makes the answer worse on cases not used for tuning fails here.
-HELD_OUT_FLOOR = {"top3_accuracy": 0.83, "source_top3_accuracy": 0.83}
-HELD_OUT_CEILING = {"false_unexplained": 0.12}
+#: The held-out half's figures as last measured (docs/evaluation.md; the fourth search's
+#: cases moved them from 0.83 / 0.83 / 0.11 on 18 scored cases to 0.85 / 0.80 / 0.10 on 20,
+#: with no change to the matcher or the atlas): a change that makes the answer worse on cases
+#: not used for tuning fails here.
+HELD_OUT_FLOOR = {"top3_accuracy": 0.85, "source_top3_accuracy": 0.80}
+HELD_OUT_CEILING = {"false_unexplained": 0.10}
+#: The held-out cases that passed when those figures were measured.
+HELD_OUT_PASSING = frozenset({
+    "barbari-2025-third-occipital-rf", "braza-2005-synovial-cyst-l5",
+    "giblin-2014-third-occipital-rf", "jspr-2022-facet-lower-limb",
+    "kim-2013-thoracolumbar-junction", "kim-2017-meralgia-radiculopathy",
+    "kiral-2024-superior-cluneal", "lee-son-2019-gon-craniofacial", "lesher-2008-hip-joint",
+    "lord-1994-third-occipital", "maigne-doursounian-1997-superior-cluneal",
+    "murakami-2008-sij-one-finger", "noh-2022-gon-decompression",
+    "patel-2024-costotransverse-rf", "sharma-botchu-2021-dorsal-scapular",
+    "sidhaye-2019-superior-cluneal", "staudt-sweet-2018-occipital-neuralgia",
+    "tsai-2009-c4-5-upper-trapezius", "vanderwurff-2006-sacroiliac",
+})  # fmt: skip
 
 
 def test_the_held_out_half_stays_at_or_above_its_measured_figures():
@@ -249,6 +263,13 @@ def test_the_held_out_half_stays_at_or_above_its_measured_figures():
         assert held_out[key] >= floor, (key, held_out[key])
     for key, ceiling in HELD_OUT_CEILING.items():
         assert held_out[key] <= ceiling, (key, held_out[key])
+
+
+def test_every_held_out_case_that_passed_still_passes():
+    """A figure can hold while one case breaks and another mends; each case is kept too."""
+    cases = evaluate_cases(load_cases(PUBLISHED), index())["cases"]
+    failing = {c["id"] for c in cases if not c["pass"] and not c["atlas_source"]}
+    assert HELD_OUT_PASSING & failing == set()
 
 
 def test_a_case_the_atlas_was_drawn_from_is_listed_but_not_counted():
