@@ -47,6 +47,11 @@ LEVEL_DRAWN = """lv => {
     return zones.length > 0 && zones.every(levels => levels.every(l => l === lv));
 }"""
 
+#: Each pain-map view's accessible name (its chart's ``aria-label``), by view.
+CHART_NAMES = """() => Object.fromEntries([...document.querySelectorAll('[role="figure"]')]
+    .map(gd => [gd.closest('[class*="st-key-map-"]').className.match(/st-key-map-([a-z-]+)/)[1],
+                gd.getAttribute('aria-label')]))"""
+
 #: Page position of a tap point of ``region`` (the middle one) in the chart of ``view``.
 TAP_POINT = """([view, region]) => {
     const gd = document.querySelector(`.st-key-map-${view} .js-plotly-plot`);

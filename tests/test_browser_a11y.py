@@ -13,6 +13,7 @@ from typing import Any
 
 import harness
 import pytest
+from harness import CHART_NAMES
 
 pytestmark = pytest.mark.browser
 
@@ -119,9 +120,6 @@ def test_the_check_reports_what_it_finds():
     assert ".caption > p" in describe(found) and "3.88" in describe(found)
 
 
-CHART_NAMES = """() => Object.fromEntries([...document.querySelectorAll('[role="figure"]')]
-    .map(gd => [gd.closest('[class*="st-key-map-"]').className.match(/st-key-map-([a-z-]+)/)[1],
-                gd.getAttribute('aria-label')]))"""
 LIVE = '.st-key-ranking-live [aria-live="polite"]'
 
 

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 import pytest
-from harness import TAP_POINT
+from harness import CHART_NAMES, TAP_POINT
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from test_browser_painmap import READY, ranked, settle
 
@@ -290,11 +290,18 @@ def test_a_tap_taken_back_brings_the_untouched_charts_from_the_browsers_cache(br
         point = page.evaluate(TAP_POINT, ["posterior", "left-iliac-crest"])
         page.mouse.click(point["x"], point["y"])
         wait_for_regions(page, ["left-iliac-crest"])
+        page.wait_for_function(
+            f"() => !({CHART_NAMES})()['left-lateral'].endsWith('nothing marked')"
+        )
         page.mouse.move(0, 0)
         page.wait_for_timeout(600)  # apart enough for plotly not to see a double click
         tapped_back = len(frames)
         page.mouse.click(point["x"], point["y"])
         wait_for_regions(page, [])
+        # The referenced charts are drawn: every view is named as having nothing marked.
+        page.wait_for_function(
+            f"() => Object.values(({CHART_NAMES})()).every(n => n.endsWith('nothing marked'))"
+        )
     finally:
         context.close()
     messages = [ForwardMsg.FromString(f) for f in frames]
