@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn, TypedDict
 
-from referral import schema
+from referral import report, schema
 from referral.atlas import load_atlas
 from referral.body import load_body
 from referral.drawing import Drawing, DrawingError
@@ -226,10 +226,19 @@ def cmd_match(args: argparse.Namespace) -> int:
             tied = "  [cannot be told apart from the best]" if c["cannot_tell_apart"] else ""
             levels = ", ".join(c["levels"])
             print(f"  {c['score']:.2f}  {c['structure']} · {levels} · {c['test']}{tied}")
+        rest = [c for c in result["candidates"][3 : report.LISTED_SOURCES] if c["score"] >= 0.005]
+        if rest:
+            print("Fit less well: " + "; ".join(_named_candidate(c) for c in rest))
     for flag in result["flags"]:
         print(f"flag {flag['code']}: {flag['message']}")
     print("\nEducational and decision-support output, not a diagnosis.")
     return 0
+
+
+def _named_candidate(candidate: dict[str, Any]) -> str:
+    """A candidate, its joints of the same family within the margin, and its score."""
+    also = f" (as well: {', '.join(candidate['also'])})" if candidate["also"] else ""
+    return f"{candidate['structure']}{also} {candidate['score']:.2f}"
 
 
 def cmd_validate(_: argparse.Namespace) -> int:

@@ -343,8 +343,8 @@ class CandidateMatch:
 
     ``score`` uses the level formula on the candidate's territory ``T`` (the union of its
     pathways' zones): ``weighted^¾ · (|D ∩ T| / |T|)^¼``. ``tied`` is true when the score
-    is within :data:`CANDIDATE_MARGIN` of the best candidate's; ``also`` names the family's
-    other candidates within that margin of this one.
+    is within :data:`CANDIDATE_MARGIN` of the best candidate's and so is another
+    candidate's; ``also`` names the family's other candidates within that margin of this one.
     """
 
     candidate_id: str
@@ -403,8 +403,9 @@ class Ranking:
         explained share, file order); a family's other candidates within
         :data:`CANDIDATE_MARGIN` of its best are named in ``also`` (e.g. the adjacent joint).
 
-        Candidates within :data:`CANDIDATE_MARGIN` of the best are marked ``tied``; when
-        more than one is, the drawing cannot decide between them.
+        When more than one candidate lies within :data:`CANDIDATE_MARGIN` of the best, the
+        drawing cannot decide between them: they are marked ``tied`` (a best candidate with
+        no other within the margin is not).
         """
         scores = self.candidate_scores
         order = np.lexsort((np.arange(len(scores)), -self.candidate_explained, -scores))
@@ -420,6 +421,8 @@ class Ranking:
                 leaders[family], also[family] = i, []
             elif scores[i] >= (1 - CANDIDATE_MARGIN) * scores[leaders[family]]:
                 also[family].append(rows[i]["structure"])
+        near = {f: bool(scores[i] >= (1 - CANDIDATE_MARGIN) * best) for f, i in leaders.items()}
+        undecided = sum(near.values()) > 1
         return [
             CandidateMatch(
                 candidate_id=rows[i]["candidate_id"],
@@ -433,7 +436,7 @@ class Ranking:
                 score=float(scores[i]),
                 explained=float(self.candidate_explained[i]),
                 explained_core=float(self.candidate_explained_core[i]),
-                tied=bool(scores[i] >= (1 - CANDIDATE_MARGIN) * best),
+                tied=undecided and near[family],
                 also=tuple(also[family]),
             )
             for family, i in leaders.items()
@@ -447,8 +450,7 @@ class Ranking:
     @cached_property
     def undecided(self) -> list[CandidateMatch]:
         """The best candidates when the drawing cannot tell them apart (else empty)."""
-        tied = [c for c in self.candidates if c.tied]
-        return tied if len(tied) > 1 else []
+        return [c for c in self.candidates if c.tied]
 
     @cached_property
     def order(self) -> np.ndarray:

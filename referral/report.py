@@ -22,7 +22,7 @@ from referral import figures, schema
 if TYPE_CHECKING:
     from referral.body import Body
     from referral.drawing import Drawing
-    from referral.matching import Ranking
+    from referral.matching import CandidateMatch, Ranking
     from referral.regions import Regions
 
 #: How often the top three contained the confirmed level on the published case set
@@ -39,6 +39,9 @@ SOURCE_ACCURACY = (
 )
 #: Levels described in the summary.
 TOP = 3
+#: Candidate sources named, the first ``TOP`` with their tests and the rest in one line
+#: (here and on the Pain map).
+LISTED_SOURCES = 5
 #: Height of each view in the summary's picture (CSS px); widths follow the views' frames.
 PICTURE_HEIGHT = 300
 
@@ -48,7 +51,7 @@ STYLE = """
 body { font: 9pt/1.3 Arial, Helvetica, sans-serif; color: #1a1a1a; margin: 0 auto;
        max-width: 190mm; }
 h1 { font-size: 14pt; margin: 0; }
-h2 { font-size: 10.5pt; margin: 4pt 0 2pt; border-bottom: 1px solid #bbb; }
+h2 { font-size: 10.5pt; margin: 3pt 0 1pt; border-bottom: 1px solid #bbb; }
 h3 { font-size: 9.5pt; margin: 0 0 2pt; }
 p, ul, ol { margin: 2pt 0; }
 ul, ol { padding-left: 13pt; }
@@ -61,11 +64,12 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ccc; padding: 1pt 4pt; text-align: left; vertical-align: top; }
 .levels { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8pt; margin-top: 4pt;
           font-size: 7pt; line-height: 1.15; }
-svg { width: 100%; height: auto; max-height: 34mm; display: block; margin: 3pt 0; }
+svg { width: 100%; height: auto; max-height: 32mm; display: block; margin: 3pt 0; }
 .sources { columns: 3; column-gap: 9pt; font-size: 6pt; line-height: 1.1; padding-left: 11pt; }
 .sources li { break-inside: avoid; overflow-wrap: anywhere; }
 .candidates { font-size: 7.5pt; line-height: 1.2; }
 .candidates li { margin: 0 0 1pt; }
+.less { font-size: 7pt; line-height: 1.15; color: #333; }
 .code { font-family: monospace; font-size: 7pt; word-break: break-all; color: #444; }
 """
 
@@ -174,18 +178,30 @@ def _reasons(ranking: Ranking, rank: int, level: str) -> str:
 
 
 def _candidates(ranking: Ranking, top: int) -> str:
-    """The first ``top`` candidate sources as a numbered list (structure, levels, score and
-    the test), headed by whether the drawing can tell them apart."""
+    """The first ``top`` candidate sources as a numbered list (structure, adjacent joints of
+    its family, levels, score and the test), headed by whether the drawing can tell them
+    apart; then, in one line, the next ones up to ``LISTED_SOURCES`` whose score shows as at
+    least 0.01."""
     rows = "".join(
-        f"<li><b>{_e(c.structure)}</b> ({_e(', '.join(c.levels))}), score {c.score:.2f}. "
-        f"Test: {_e(c.test)}.</li>"
+        f"<li>{_candidate(c, bold=True)}. Test: {_e(c.test)}.</li>"
         for c in ranking.candidates[:top]
     )
     if not rows:
         return ""
     tied = len(ranking.undecided)
     undecided = f" — the drawing cannot tell the first {tied} apart; the tests can" if tied else ""
-    return f'<h2>Sources to consider{undecided}</h2><ol class="candidates">{rows}</ol>'
+    rest = [c for c in ranking.candidates[top:LISTED_SOURCES] if round(c.score, 2) > 0]
+    less = "; ".join(_candidate(c) for c in rest)
+    after = f'<p class="less">Fit less well: {less}.</p>' if rest else ""
+    return f'<h2>Sources to consider{undecided}</h2><ol class="candidates">{rows}</ol>{after}'
+
+
+def _candidate(candidate: CandidateMatch, *, bold: bool = False) -> str:
+    """``<b>Structure</b> (as well: …) (L4, L5), score 0.40``, escaped."""
+    name = _e(candidate.structure)
+    also = f" (as well: {_e(', '.join(candidate.also))})" if candidate.also else ""
+    levels = _e(", ".join(candidate.levels))
+    return f"{f'<b>{name}</b>' if bold else name}{also} ({levels}), score {candidate.score:.2f}"
 
 
 def summary_html(
@@ -261,4 +277,11 @@ def _link(link: str | None) -> str:
     return f'<p class="code">Link to this drawing: {shown}</p>'
 
 
-__all__ = ["PICTURE_HEIGHT", "TOP", "TOP3_ACCURACY", "drawing_svg", "summary_html"]
+__all__ = [
+    "LISTED_SOURCES",
+    "PICTURE_HEIGHT",
+    "TOP",
+    "TOP3_ACCURACY",
+    "drawing_svg",
+    "summary_html",
+]

@@ -41,11 +41,24 @@ def test_candidates_are_best_first_one_per_family_with_the_tie_rule(ids) -> None
     assert all(0 < s <= 1 for s in scores)
     assert len({c.family for c in cands}) == len(cands)
     best = scores[0]
-    for c in cands:
-        assert c.tied == (c.score >= (1 - matching.CANDIDATE_MARGIN) * best)
+    near = [c.score >= (1 - matching.CANDIDATE_MARGIN) * best for c in cands]
+    for c, close in zip(cands, near, strict=True):
+        assert c.tied == (close and sum(near) > 1)
         assert c.test and c.pathway and c.levels and c.guide_ids
-    tied = [c for c in cands if c.tied]
-    assert ranking.undecided == (tied if len(tied) > 1 else [])
+    assert ranking.undecided == [c for c in cands if c.tied]
+
+
+def test_a_best_candidate_alone_within_the_margin_is_not_called_undecided() -> None:
+    """A whole buttock: the sacroiliac joint leads by more than the margin, so nothing is
+    marked as impossible to tell apart (neither on the page nor in ``match --json``)."""
+    ranking = rank(["left-upper-buttock", "left-medial-buttock", "left-lower-buttock"])
+    first, second = ranking.candidates[:2]
+    assert first.family == "sacroiliac"
+    assert second.score < (1 - matching.CANDIDATE_MARGIN) * first.score
+    assert ranking.undecided == []
+    assert [c["cannot_tell_apart"] for c in ranking.to_dict()["candidates"]] == [False] * len(
+        ranking.candidates
+    )
 
 
 def test_an_empty_drawing_has_no_candidates() -> None:

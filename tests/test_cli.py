@@ -82,6 +82,10 @@ def test_match_text_names_the_sources_to_consider(capsys) -> None:
     status, out, _ = run(capsys, "match", "--regions", "left-medial-buttock")
     assert status == 0
     assert "Sources to consider" in out and "Middle cluneal nerve" in out
+    buttock = "left-upper-buttock,left-medial-buttock,left-lower-buttock"
+    status, out, _ = run(capsys, "match", "--regions", buttock)
+    (less,) = [line for line in out.splitlines() if line.startswith("Fit less well: ")]
+    assert "zygapophyseal joint (as well: " in less and "L5\u2013S1" in less
 
 
 def test_match_combines_regions_choir_and_a_drawing_file(capsys, tmp_path) -> None:

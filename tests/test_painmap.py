@@ -232,6 +232,17 @@ def test_sources_to_consider_come_with_their_tests_and_what_separates_them():
     assert report.SOURCE_ACCURACY in "\n".join(c.value for c in at.caption)
 
 
+def test_sources_that_fit_less_well_are_named_after_the_first_three():
+    buttock = ["left-upper-buttock", "left-medial-buttock", "left-lower-buttock"]
+    listed = candidates_text(ok(run(drawing=text_of(buttock))))
+    assert listed.count("*Test:*") == 3
+    (less,) = [line for line in listed.splitlines() if line.startswith("*Fit less well:*")]
+    assert "zygapophyseal joint (as well: L5\u2013S1 zygapophyseal joint" in less
+    assert "Middle cluneal nerve" in less
+    occipital = candidates_text(ok(run(drawing=text_of(["left-occiput", "left-suboccipital"]))))
+    assert "Fit less well" not in occipital  # the other sources explain none of it
+
+
 def test_an_empty_drawing_lists_no_sources():
     at = ok(run())
     assert candidates_text(at) == ""

@@ -62,6 +62,26 @@ def test_summary_lists_the_top_three_with_reasons(data):
     assert "Superior cluneal nerves" in html
 
 
+BUTTOCK = ["left-upper-buttock", "left-medial-buttock", "left-lower-buttock"]
+
+
+def test_summary_names_the_sources_that_fit_less_well(data):
+    """After the first three sources with their tests, the next two that explain any of the
+    drawing are named in one line with their adjacent joints: for a whole buttock, the
+    lumbar facets (Marks 1989: buttock pain mostly from L4 and L5) come fourth."""
+    drawing = Drawing.from_regions(BUTTOCK, data[1])
+    ranking = ranking_of(data, drawing)
+    html = summary(data, drawing)
+    (less,) = re.findall(r'<p class="less">Fit less well: (.*?)</p>', html)
+    fourth, fifth = ranking.candidates[3:5]
+    assert less.index(fourth.structure) < less.index(fifth.structure)
+    assert "L4\u20135 zygapophyseal joint" in less and "L5\u2013S1 zygapophyseal joint" in less
+    assert html.count("Test: ") == 3 and fourth.test not in html
+    occipital = Drawing.from_regions(["left-occiput", "left-suboccipital"], data[1])
+    assert len(ranking_of(data, occipital).candidates) == 3  # no other source explains any
+    assert "Fit less well" not in summary(data, occipital)  # the rest explain nothing
+
+
 def test_summary_has_the_disclaimer_date_accuracy_sources_and_drawing(data):
     html = summary(data, classic(data), citations=["First S. Paper. J 1990;1:2.", "Second."])
     assert html.startswith("<!doctype html>")

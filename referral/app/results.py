@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from referral import figures, matching, schema
+from referral import figures, matching, report, schema
 from referral.guide import guide_items
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ SHOW: dict[Show, str] = {"best": "Best match", "runner-up": "Runner-up", "both":
 #: Levels listed in the ranking's text and table.
 LISTED = 5
 TABLED = 10
-#: Candidate sources listed beside the levels.
+#: Candidate sources listed beside the levels, each with its test (the next ones, up to
+#: ``report.LISTED_SOURCES`` in all, are named in one line).
 CANDIDATES = 3
 
 
@@ -66,6 +67,24 @@ def candidate_lines(ranking: Ranking, n: int = CANDIDATES) -> list[str]:
             f"*Test:* {escape_markdown(c.test)}"
         )
     return lines
+
+
+def runner_up_sources(
+    ranking: Ranking, first: int = CANDIDATES, last: int = report.LISTED_SOURCES
+) -> str:
+    """The candidates after the first ``first``, up to ``last`` in all, whose score shows as
+    at least 0.01, in one Markdown line (else ``""``): sources a clinician may still weigh
+    that the list above leaves out (e.g. the lumbar facets for a whole buttock)."""
+    rest = [c for c in ranking.candidates[first:last] if round(c.score, 2) > 0]
+    if not rest:
+        return ""
+    named = []
+    for c in rest:
+        also = f" (as well: {escape_markdown(', '.join(c.also))})" if c.also else ""
+        named.append(
+            f"{escape_markdown(c.structure)}{also} — {levels_text(c.levels)} · score {c.score:.2f}"
+        )
+    return "*Fit less well:* " + "; ".join(named) + "."
 
 
 def undecided_sentence(ranking: Ranking) -> str:
@@ -306,6 +325,7 @@ __all__ = [
     "ranking_lines",
     "ranking_rows",
     "ranking_table_html",
+    "runner_up_sources",
     "separating_markdown",
     "shown_levels",
     "source_ids",

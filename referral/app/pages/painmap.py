@@ -152,7 +152,10 @@ def show_candidates(ranking: Ranking) -> None:
     # each element more costs the browser a layout.
     undecided = results.undecided_sentence(ranking)
     verdict = [f"**{results.escape_markdown(undecided)}**"] if undecided else []
-    st.markdown("\n\n".join(["## Sources to consider", *lines, *verdict]))
+    rest = results.runner_up_sources(ranking)
+    st.markdown(
+        "\n\n".join(["## Sources to consider", *lines, *verdict, *([rest] if rest else [])])
+    )
     listed = tuple(c.candidate_id for c in ranking.candidates[: results.CANDIDATES])
     with st.expander("What separates them", key="separates", on_change="rerun") as section:
         if section.open:
