@@ -23,7 +23,7 @@ from referral.body import load_body
 from referral.drawing import Drawing, DrawingError
 from referral.evaluate import EvaluationError, evaluate_file, format_markdown, format_report
 from referral.guide import guide_items
-from referral.matching import AtlasIndex, rank_levels
+from referral.matching import AtlasIndex, CandidateMatch, rank_levels
 from referral.regions import Regions, load_regions
 from referral.validate import validate_all
 
@@ -226,7 +226,7 @@ def cmd_match(args: argparse.Namespace) -> int:
             tied = "  [cannot be told apart from the best]" if c["cannot_tell_apart"] else ""
             levels = ", ".join(c["levels"])
             print(f"  {c['score']:.2f}  {c['structure']} · {levels} · {c['test']}{tied}")
-        rest = [c for c in result["candidates"][3 : report.LISTED_SOURCES] if c["score"] >= 0.005]
+        rest = report.sources_after(ranking, 3)
         if rest:
             print("Fit less well: " + "; ".join(_named_candidate(c) for c in rest))
     for flag in result["flags"]:
@@ -235,10 +235,10 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
-def _named_candidate(candidate: dict[str, Any]) -> str:
+def _named_candidate(candidate: CandidateMatch) -> str:
     """A candidate, its joints of the same family within the margin, and its score."""
-    also = f" (as well: {', '.join(candidate['also'])})" if candidate["also"] else ""
-    return f"{candidate['structure']}{also} {candidate['score']:.2f}"
+    also = f" (as well: {', '.join(candidate.also)})" if candidate.also else ""
+    return f"{candidate.structure}{also} {candidate.score:.2f}"
 
 
 def cmd_validate(_: argparse.Namespace) -> int:

@@ -180,8 +180,7 @@ def _reasons(ranking: Ranking, rank: int, level: str) -> str:
 def _candidates(ranking: Ranking, top: int) -> str:
     """The first ``top`` candidate sources as a numbered list (structure, adjacent joints of
     its family, levels, score and the test), headed by whether the drawing can tell them
-    apart; then, in one line, the next ones up to ``LISTED_SOURCES`` whose score shows as at
-    least 0.01."""
+    apart; then, in one line, the sources that fit less well (:func:`sources_after`)."""
     rows = "".join(
         f"<li>{_candidate(c, bold=True)}. Test: {_e(c.test)}.</li>"
         for c in ranking.candidates[:top]
@@ -190,10 +189,16 @@ def _candidates(ranking: Ranking, top: int) -> str:
         return ""
     tied = len(ranking.undecided)
     undecided = f" — the drawing cannot tell the first {tied} apart; the tests can" if tied else ""
-    rest = [c for c in ranking.candidates[top:LISTED_SOURCES] if round(c.score, 2) > 0]
+    rest = sources_after(ranking, top)
     less = "; ".join(_candidate(c) for c in rest)
     after = f'<p class="less">Fit less well: {less}.</p>' if rest else ""
     return f'<h2>Sources to consider{undecided}</h2><ol class="candidates">{rows}</ol>{after}'
+
+
+def sources_after(ranking: Ranking, first: int) -> list[CandidateMatch]:
+    """The sources that fit less well: the candidates after the first ``first``, up to
+    ``LISTED_SOURCES`` in all, whose score shows as at least 0.01 (two decimals)."""
+    return [c for c in ranking.candidates[first:LISTED_SOURCES] if round(c.score, 2) > 0]
 
 
 def _candidate(candidate: CandidateMatch, *, bold: bool = False) -> str:
@@ -283,5 +288,6 @@ __all__ = [
     "TOP",
     "TOP3_ACCURACY",
     "drawing_svg",
+    "sources_after",
     "summary_html",
 ]

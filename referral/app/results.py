@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from referral.atlas import Atlas
     from referral.drawing import Drawing
     from referral.guide import Guide, GuideItem
-    from referral.matching import Ranking
+    from referral.matching import CandidateMatch, Ranking
     from referral.regions import Regions
 
 Show = Literal["best", "runner-up", "both"]
@@ -60,31 +60,28 @@ def candidate_lines(ranking: Ranking, n: int = CANDIDATES) -> list[str]:
     structure, levels, nerves and score, then the test that would confirm or exclude it."""
     lines = []
     for i, c in enumerate(ranking.candidates[:n], start=1):
-        also = f" (as well: {escape_markdown(', '.join(c.also))})" if c.also else ""
         lines.append(
-            f"{i}\\. **{escape_markdown(c.structure)}**{also} — {levels_text(c.levels)} · "
+            f"{i}\\. **{escape_markdown(c.structure)}**{_also(c)} — {levels_text(c.levels)} · "
             f"{escape_markdown(c.pathway)} · score {c.score:.2f}  \n"
             f"*Test:* {escape_markdown(c.test)}"
         )
     return lines
 
 
-def runner_up_sources(
-    ranking: Ranking, first: int = CANDIDATES, last: int = report.LISTED_SOURCES
-) -> str:
-    """The candidates after the first ``first``, up to ``last`` in all, whose score shows as
-    at least 0.01, in one Markdown line (else ``""``): sources a clinician may still weigh
-    that the list above leaves out (e.g. the lumbar facets for a whole buttock)."""
-    rest = [c for c in ranking.candidates[first:last] if round(c.score, 2) > 0]
-    if not rest:
-        return ""
-    named = []
-    for c in rest:
-        also = f" (as well: {escape_markdown(', '.join(c.also))})" if c.also else ""
-        named.append(
-            f"{escape_markdown(c.structure)}{also} — {levels_text(c.levels)} · score {c.score:.2f}"
-        )
-    return "*Fit less well:* " + "; ".join(named) + "."
+def runner_up_sources(ranking: Ranking) -> str:
+    """The sources that fit less well than the listed ones (:func:`report.sources_after`) in
+    one Markdown line, else ``""``: sources a clinician may still weigh that the list above
+    leaves out (e.g. the lumbar facets for a whole buttock)."""
+    named = [
+        f"{escape_markdown(c.structure)}{_also(c)} — {levels_text(c.levels)} · score {c.score:.2f}"
+        for c in report.sources_after(ranking, CANDIDATES)
+    ]
+    return "*Fit less well:* " + "; ".join(named) + "." if named else ""
+
+
+def _also(candidate: CandidateMatch) -> str:
+    """`` (as well: <the family's other candidates within the margin>)``, escaped, or ``""``."""
+    return f" (as well: {escape_markdown(', '.join(candidate.also))})" if candidate.also else ""
 
 
 def undecided_sentence(ranking: Ranking) -> str:
