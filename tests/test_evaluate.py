@@ -229,6 +229,9 @@ def test_the_app_quotes_the_measured_top3_accuracy():
     summary = evaluate_cases(load_cases(PUBLISHED), index())["summary"]
     assert f"{round(100 * summary['top3_accuracy'])}%" in TOP3_ACCURACY
     regions = summary["by_spine_region"]
+    scored = sum(group["scored"] for group in regions.values())
+    counts = f"On {summary['cases']} published cases ({scored} with a confirmed level"
+    assert counts in TOP3_ACCURACY
     for name in ("cervical", "thoracolumbar", "sacral"):
         group = regions[name]
         hits = round(group["top3_accuracy"] * group["scored"])
@@ -237,18 +240,19 @@ def test_the_app_quotes_the_measured_top3_accuracy():
     assert f"first in {round(100 * summary['source_top1_accuracy'])}%" in SOURCE_ACCURACY
 
 
-#: The held-out half's figures as last measured (docs/evaluation.md; the fourth search's
-#: cases moved them from 0.83 / 0.83 / 0.11 on 18 scored cases to 0.85 / 0.80 / 0.10 on 20,
-#: with no change to the matcher or the atlas): a change that makes the answer worse on cases
-#: not used for tuning fails here.
-HELD_OUT_FLOOR = {"top3_accuracy": 0.85, "source_top3_accuracy": 0.80}
-HELD_OUT_CEILING = {"false_unexplained": 0.10}
+#: The held-out half's figures as last measured (docs/evaluation.md). They moved only with new
+#: cases, never with a change to the matcher or the atlas: 0.83 / 0.83 / 0.11 on 18 scored
+#: cases, 0.85 / 0.80 / 0.10 on 20 (fourth search), 0.857 / 0.81 / 0.095 on 21 (fifth). A
+#: change that makes the answer worse on cases not used for tuning fails here.
+HELD_OUT_FLOOR = {"top3_accuracy": 0.857, "source_top3_accuracy": 0.81}
+HELD_OUT_CEILING = {"false_unexplained": 0.095}
 #: The held-out cases that passed when those figures were measured.
 HELD_OUT_PASSING = frozenset({
     "barbari-2025-third-occipital-rf", "braza-2005-synovial-cyst-l5",
-    "giblin-2014-third-occipital-rf", "jspr-2022-facet-lower-limb",
-    "kim-2013-thoracolumbar-junction", "kim-2017-meralgia-radiculopathy",
-    "kiral-2024-superior-cluneal", "lee-son-2019-gon-craniofacial", "lesher-2008-hip-joint",
+    "giblin-2014-third-occipital-rf", "iwamoto-scn-after-lumbar-fusion",
+    "jspr-2022-facet-lower-limb", "kim-2013-thoracolumbar-junction",
+    "kim-2017-meralgia-radiculopathy", "kiral-2024-superior-cluneal",
+    "lee-son-2019-gon-craniofacial", "lesher-2008-hip-joint",
     "lord-1994-third-occipital", "maigne-doursounian-1997-superior-cluneal",
     "murakami-2008-sij-one-finger", "noh-2022-gon-decompression",
     "patel-2024-costotransverse-rf", "sharma-botchu-2021-dorsal-scapular",
