@@ -45,8 +45,8 @@ SOURCE_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 #: Columns of ``data/candidates.csv``; see :class:`Atlas` and ``data/README.md``.
 CANDIDATE_COLUMNS: tuple[str, ...] = (
-    "candidate_id", "family", "structure", "levels", "pathway", "territory", "test", "guide_ids",
-    "source_ids", "note",
+    "candidate_id", "family", "family_label", "structure", "levels", "pathway", "territory",
+    "test", "guide_ids", "source_ids", "note",
 )  # fmt: skip
 #: A source without authors is labelled by its title when no longer than this, else journal.
 LABEL_TITLE_MAX = 40
@@ -285,6 +285,11 @@ class Atlas:
         if source_id not in self._labels:
             self._labels[source_id] = source_label(self._source(source_id))
         return self._labels[source_id]
+
+    def family_labels(self) -> dict[str, str]:
+        """Each candidate family's name: ``{"sacroiliac": "Sacroiliac joint", …}``."""
+        rows = self.candidates
+        return dict(zip(rows["family"], rows["family_label"], strict=True))
 
     def citations(self, source_ids: tuple[str, ...] | list[str] | str) -> list[str]:
         """Full formatted references, e.g. ``"Maigne JY, ... Surg Radiol Anat

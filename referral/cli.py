@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn, TypedDict
 
-from referral import report, schema
+from referral import published, report, schema
 from referral.atlas import load_atlas
 from referral.body import load_body
 from referral.drawing import Drawing, DrawingError
@@ -201,8 +201,20 @@ def cmd_match(args: argparse.Namespace) -> int:
         raise UsageError("--top must be at least 1")
     regions = load_regions()
     drawing = _drawing(args, regions)
-    ranking = rank_levels(drawing, AtlasIndex(load_atlas(), regions))
+    atlas = load_atlas()
+    ranking = rank_levels(drawing, AtlasIndex(atlas, regions))
     result = ranking.to_dict(top=args.top)
+    alike = published.drawn_alike(ranking.painful_regions, published.load_published_cases())
+    result["published_cases"] = [
+        {
+            "id": found.case.case_id,
+            "sources": list(found.case.families),
+            "shared_regions": found.shared,
+            "marked_regions": found.marked,
+            "alike": round(found.alike, 3),
+        }
+        for found in alike
+    ]
     for candidate in result["candidates"]:
         items = guide_items(candidate["separated_by"])
         candidate["separated_by"] = [
@@ -229,6 +241,8 @@ def cmd_match(args: argparse.Namespace) -> int:
         rest = report.sources_after(ranking, 3)
         if rest:
             print("Fit less well: " + "; ".join(_named_candidate(c) for c in rest))
+    if alike:
+        print(published.confirmed_sentence(alike, atlas.family_labels()))
     for flag in result["flags"]:
         print(f"flag {flag['code']}: {flag['message']}")
     print("\nEducational and decision-support output, not a diagnosis.")

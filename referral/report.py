@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from referral.regions import Regions
 
 #: How often the top three contained the confirmed level on the published case set
-#: (``python -m referral evaluate tests/cases/published-cases.json``). Used by the page and
+#: (``python -m referral evaluate data/published-cases.json``). Used by the page and
 #: the summary; ``tests/test_evaluate.py`` fails when it no longer matches the evaluation.
 TOP3_ACCURACY = (
     "On 57 published cases (40 with a confirmed level that the atlas was not drawn from), "
@@ -56,6 +56,7 @@ h3 { font-size: 9.5pt; margin: 0 0 2pt; }
 p, ul, ol { margin: 2pt 0; }
 ul, ol { padding-left: 13pt; }
 .meta { color: #444; font-size: 8pt; }
+.painful { font-size: 8pt; }
 .disclaimer { border: 1.5px solid #1a1a1a; padding: 3pt 6pt; margin: 4pt 0; font-weight: bold; }
 .accuracy { font-size: 7pt; color: #333; margin-top: -2pt; }
 .flag { border-left: 4px solid #D55E00; background: #fbeee6; padding: 1.5pt 6pt; margin: 2pt 0;
@@ -64,7 +65,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ccc; padding: 1pt 4pt; text-align: left; vertical-align: top; }
 .levels { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8pt; margin-top: 4pt;
           font-size: 7pt; line-height: 1.15; }
-svg { width: 100%; height: auto; max-height: 32mm; display: block; margin: 3pt 0; }
+svg { width: 100%; height: auto; max-height: 30mm; display: block; margin: 3pt 0; }
 .sources { columns: 3; column-gap: 9pt; font-size: 6pt; line-height: 1.1; padding-left: 11pt; }
 .sources li { break-inside: avoid; overflow-wrap: anywhere; }
 .candidates { font-size: 7.5pt; line-height: 1.2; }
@@ -177,21 +178,23 @@ def _reasons(ranking: Ranking, rank: int, level: str) -> str:
     return f"<div><h3>{rank}. {_e(level)} — score {score:.2f}</h3><ul>{reasons}</ul></div>"
 
 
-def _candidates(ranking: Ranking, top: int) -> str:
+def _candidates(ranking: Ranking, top: int, published: str) -> str:
     """The first ``top`` candidate sources as a numbered list (structure, adjacent joints of
     its family, levels, score and the test), headed by whether the drawing can tell them
-    apart; then, in one line, the sources that fit less well (:func:`sources_after`)."""
+    apart; then, in one small paragraph, the sources that fit less well
+    (:func:`sources_after`) and the ``published`` sentence."""
     rows = "".join(
         f"<li>{_candidate(c, bold=True)}. Test: {_e(c.test)}.</li>"
         for c in ranking.candidates[:top]
     )
+    rest = sources_after(ranking, top)
+    lines = [f"Fit less well: {'; '.join(_candidate(c) for c in rest)}."] if rest else []
+    lines += [_e(published)] if published else []
+    after = f'<p class="less">{"<br>".join(lines)}</p>' if lines else ""
     if not rows:
-        return ""
+        return after
     tied = len(ranking.undecided)
     undecided = f" — the drawing cannot tell the first {tied} apart; the tests can" if tied else ""
-    rest = sources_after(ranking, top)
-    less = "; ".join(_candidate(c) for c in rest)
-    after = f'<p class="less">Fit less well: {less}.</p>' if rest else ""
     return f'<h2>Sources to consider{undecided}</h2><ol class="candidates">{rows}</ol>{after}'
 
 
@@ -220,9 +223,12 @@ def summary_html(
     created: dt.datetime,
     top: int = TOP,
     link: str | None = None,
+    published: str = "",
 ) -> str:
     """One printable page: the drawing, the top ``top`` levels with reasons, the flags, the
-    sources (``citations``, already formatted), the disclaimer and ``created`` (the date).
+    candidate sources and what the ``published`` cases drawn alike confirmed (a sentence of
+    :func:`referral.published.confirmed_sentence`), the sources (``citations``, already
+    formatted), the disclaimer and ``created`` (the date).
 
     The drawing's text form (:meth:`Drawing.to_text`) is printed at the foot, so the page
     can be turned back into the drawing, and ``link`` (the app's link that opens the
@@ -251,11 +257,11 @@ def summary_html(
 <p class="disclaimer">{_e(disclaimer)}</p>
 <p class="accuracy">{_e(TOP3_ACCURACY)} {_e(SOURCE_ACCURACY)}</p>
 {drawing_svg(drawing, body, regions)}
-<p>Painful: {_e(_marked(drawing, regions))}</p>
+<p class="painful">Painful: {_e(_marked(drawing, regions))}</p>
 <h2>Best-matching levels</h2>
 {flags}
 {matches}
-{_candidates(ranking, top)}
+{_candidates(ranking, top, published)}
 <h2>Sources</h2>
 <ol class="sources">{sources}</ol>
 <p class="code">Drawing code (paste after <code>?drawing=</code> in the app's address):

@@ -173,6 +173,7 @@ PATHWAYS_FILE: Final = DATA_DIR / "pathways.csv"
 SOURCES_FILE: Final = DATA_DIR / "sources.csv"
 CONFLICTS_FILE: Final = DATA_DIR / "conflicts.csv"
 CANDIDATES_FILE: Final = DATA_DIR / "candidates.csv"
+PUBLISHED_CASES_FILE: Final = DATA_DIR / "published-cases.json"
 CHOIR_FILE: Final = DATA_DIR / "choir-body-map-codes.csv"
 
 

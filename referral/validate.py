@@ -364,15 +364,16 @@ def validate_course_ends(atlas: Atlas, body: HasOutline) -> list[str]:
 
 
 def validate_candidates(atlas: Atlas, body: Any = None) -> list[str]:
-    """Every candidate source has a unique id, a family, a test, a territory of pathways
-    in ``pathways.csv``, levels that are its territory's levels, and guide items that exist."""
+    """Every candidate source has a unique id, a family with one label, a test, a territory
+    of pathways in ``pathways.csv``, levels that are its territory's levels, and guide items
+    that exist."""
     from referral.guide import GuideError, guide_items
 
     problems = _duplicates(atlas.candidates, ["candidate_id"], "candidate")
     known = _keys(atlas.pathways)
     for row in atlas.candidates.to_dict("records"):
         where = f"candidate {row['candidate_id']}"
-        for column in ("family", "structure", "pathway", "test"):
+        for column in ("family", "family_label", "structure", "pathway", "test"):
             if not str(row[column]).strip():
                 problems.append(f"{where}: empty {column}")
         territory = set(row["territory"])
@@ -386,6 +387,10 @@ def validate_candidates(atlas: Atlas, body: Any = None) -> list[str]:
             guide_items(row["guide_ids"])
         except GuideError as exc:
             problems.append(f"{where}: {exc}")
+    labels = atlas.candidates.groupby("family")["family_label"].nunique()
+    problems += [
+        f"family {family}: more than one family_label" for family in labels[labels > 1].index
+    ]
     return problems
 
 

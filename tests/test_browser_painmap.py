@@ -25,6 +25,7 @@ from referral.atlas import load_atlas
 from referral.body import load_body
 from referral.drawing import Drawing
 from referral.matching import AtlasIndex, rank_levels
+from referral.published import confirmed_sentence, drawn_alike, load_published_cases
 from referral.regions import load_regions
 
 pytestmark = pytest.mark.browser
@@ -326,10 +327,12 @@ ONE_PAGE_REGIONS = 11
 def test_the_summary_of_each_published_case_prints_on_one_page(browser):
     """One A4 page for every published case of up to ``ONE_PAGE_REGIONS`` marked regions
     (all but the 18-region bilateral one): a long reason list, three flags, the candidate
-    sources or 30 references must not push the summary onto a second page. The references
-    are the page's own (:func:`results.matched_source_ids`)."""
+    sources, what the published cases drawn alike confirmed (each case finds itself) or 30
+    references must not push the summary onto a second page. The references are the page's
+    own (:func:`results.matched_source_ids`)."""
     regions, atlas, index = load_regions(), load_atlas(), AtlasIndex(load_atlas(), load_regions())
-    cases = json.loads((ROOT / "tests" / "cases" / "published-cases.json").read_text())["cases"]
+    cases = json.loads(schema.PUBLISHED_CASES_FILE.read_text())["cases"]
+    published = load_published_cases()
     page = browser.new_page()
     longer = {}
     for case in cases:
@@ -347,6 +350,9 @@ def test_the_summary_of_each_published_case_prints_on_one_page(browser):
                 citations=atlas.citations(results.matched_source_ids(atlas, ranking, top)),
                 disclaimer="Educational and decision-support tool, not a diagnosis.",
                 created=dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+                published=confirmed_sentence(
+                    drawn_alike(ranking.painful_regions, published), atlas.family_labels()
+                ),
             )
         )
         pages = len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format="A4")))

@@ -78,6 +78,24 @@ def test_match_json_lists_candidate_sources_with_their_tests(capsys) -> None:
     assert by_family["third-occipital"]["test"] != by_family["greater-occipital"]["test"]
 
 
+def test_match_names_the_published_cases_drawn_alike(capsys) -> None:
+    """``--json`` lists them (most alike first) with their confirmed source families; the
+    text says what they confirmed."""
+    status, out, _ = run(capsys, "match", "--regions", "right-occiput,right-scalp", "--json")
+    assert status == 0
+    alike = json.loads(out)["published_cases"]
+    assert [c["alike"] for c in alike] == sorted((c["alike"] for c in alike), reverse=True)
+    first = alike[0]
+    assert first["sources"] == ["third-occipital"] and first["alike"] == 1.0
+    assert first["shared_regions"] == first["marked_regions"] == 2
+    assert {tuple(c["sources"]) for c in alike} == {("third-occipital",), ("greater-occipital",)}
+    status, out, _ = run(capsys, "match", "--regions", "right-occiput,right-scalp")
+    assert (
+        "Published cases drawn like this (drawings encoded from the papers' text): 8, confirmed "
+        "as: C2\u20133 joint (third occipital nerve) 5, greater occipital nerve 3." in out
+    )
+
+
 def test_match_text_names_the_sources_to_consider(capsys) -> None:
     status, out, _ = run(capsys, "match", "--regions", "left-medial-buttock")
     assert status == 0

@@ -30,7 +30,7 @@ from referral.regions import load_regions
 from referral.report import SOURCE_ACCURACY, TOP3_ACCURACY
 
 CASES_DIR = Path(__file__).parent / "cases"
-PUBLISHED = CASES_DIR / "published-cases.json"
+PUBLISHED = schema.PUBLISHED_CASES_FILE
 DEV = CASES_DIR / "dev-cases.json"
 GOOD_CASE: dict[str, Any] = {
     "id": "ok",

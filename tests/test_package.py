@@ -26,6 +26,7 @@ CARRIED = {
     "data/regions.geojson": "referral/data/regions.geojson",
     "data/zones.geojson": "referral/data/zones.geojson",
     "data/sources.csv": "referral/data/sources.csv",
+    "data/published-cases.json": "referral/data/published-cases.json",
     "assets/body_outlines/posterior.geojson": "referral/body_outlines/posterior.geojson",
     "static/plotly-basic-4.1.1.min.js": "referral/app/static/plotly-basic-4.1.1.min.js",
     "assets/app/icon.png": "referral/app/assets/icon.png",
@@ -93,6 +94,8 @@ def test_the_installed_cli_reads_its_data_from_the_package(installed, elsewhere)
     )
     ranking = json.loads(result.stdout)["ranking"]
     assert ranking and ranking[0]["level"] in {"L1", "L2", "T12"}, ranking[:1]
+    alike = json.loads(result.stdout)["published_cases"]  # data/published-cases.json read
+    assert [c["id"] for c in alike] == ["schwarzer-1995-sacroiliac"], alike
     validate = _run([str(installed / "python"), "-m", "referral", "validate"], elsewhere)
     assert validate.stdout.startswith("validate: ok"), validate.stdout
 

@@ -558,3 +558,34 @@ def test_what_is_marked_is_listed_in_words_and_the_ranking_goes_to_the_live_regi
         f"Posterior view: left iliac crest marked; {best} zones drawn",
     ]
     assert names[2].startswith("Left lateral view: left groin (7 of 10) and left iliac crest")
+
+
+LOW_BACK = ["left-low-back", "left-iliac-crest", "left-sacral", "left-flank"]
+
+
+def test_the_published_cases_drawn_alike_say_what_confirmed_their_source():
+    """A CHOIR low back: 13 published cases were drawn so, confirmed at different sources;
+    the page counts them, and lists each with its citation once the section is opened."""
+    at = ok(run(drawing=text_of(LOW_BACK)))
+    (line,) = [ln for ln in candidates_text(at).splitlines() if ln.startswith("*Published")]
+    counts = "13, confirmed as: superior cluneal nerves 6, sacroiliac joint 3, middle cluneal"
+    assert results.escape_markdown(counts) in line
+
+    def listed() -> str:
+        (section,) = [e for e in at.expander if e.label == "Published cases drawn like this"]
+        return "\n".join(m.value for m in section.markdown)
+
+    assert listed() == ""  # closed: not written
+    at.session_state["published"] = True
+    ok(at.run())
+    text = listed()
+    assert text.count("\n- ") == 12 and text.count("*Confirmed by:*") == 13
+    assert results.escape_markdown("Stelzer W, Aiglesberger M") in text
+    assert "the same regions" in text and "4 of 5 regions in common" in text
+
+
+def test_no_published_case_line_when_none_was_drawn_alike():
+    at = ok(run(drawing=text_of(["left-trochanter"])))
+    assert candidates_text(at).startswith("## Sources to consider")
+    assert "*Published" not in candidates_text(at)
+    assert "Published cases drawn like this" not in [e.label for e in at.expander]

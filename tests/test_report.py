@@ -82,6 +82,16 @@ def test_summary_names_the_sources_that_fit_less_well(data):
     assert "Fit less well" not in summary(data, occipital)  # the rest explain nothing
 
 
+def test_summary_says_what_the_published_cases_drawn_alike_confirmed(data):
+    """The sentence follows the sources that fit less well in their paragraph, escaped."""
+    drawing = Drawing.from_regions(BUTTOCK, data[1])
+    html = summary(data, drawing, published="Published cases <b>drawn</b> like this: 6.")
+    (less,) = re.findall(r'<p class="less">(.*?)</p>', html)
+    assert less.startswith("Fit less well: ")
+    assert less.endswith("<br>Published cases &lt;b&gt;drawn&lt;/b&gt; like this: 6.")
+    assert '<p class="less">' not in summary(data, Drawing())
+
+
 def test_summary_has_the_disclaimer_date_accuracy_sources_and_drawing(data):
     html = summary(data, classic(data), citations=["First S. Paper. J 1990;1:2.", "Second."])
     assert html.startswith("<!doctype html>")

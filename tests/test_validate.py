@@ -327,7 +327,8 @@ def test_course_ending_outside_its_zones() -> None:
 
 
 def _candidate(**change) -> dict:
-    row = {"candidate_id": "tlj", "family": "thoracolumbar-junction", "structure": "Junction",
+    row = {"candidate_id": "tlj", "family": "thoracolumbar-junction",
+           "family_label": "Thoracolumbar junction", "structure": "Junction",
            "levels": ("T12",), "pathway": "T12 medial branch",
            "territory": (("T12", "facet-referral"),), "test": "Facet block",
            "guide_ids": ("tlj-facet-block",), "source_ids": ("maigne1989",),
@@ -348,6 +349,7 @@ def test_a_good_candidate_passes() -> None:
         ({"levels": ("T11", "T12")}, "levels T11, T12 differ from its territory"),
         ({"guide_ids": ("no-such-item",)}, "unknown guide_id 'no-such-item'"),
         ({"test": " "}, "empty test"),
+        ({"family_label": ""}, "empty family_label"),
     ],
 )
 def test_candidate_defects_are_named(change, problem) -> None:
@@ -355,6 +357,14 @@ def test_candidate_defects_are_named(change, problem) -> None:
     atlas.candidates = pd.DataFrame([_candidate(**change)])
     problems = v.validate_candidates(atlas, TinyBody())
     assert len(problems) == 1 and problem in problems[0]
+
+
+def test_a_family_has_one_label() -> None:
+    atlas = with_joint_pathway(tiny_atlas())
+    other = _candidate(candidate_id="tlj-2", family_label="Junction syndrome")
+    atlas.candidates = pd.DataFrame([_candidate(), other])
+    problems = v.validate_candidates(atlas, TinyBody())
+    assert problems == ["family thoracolumbar-junction: more than one family_label"]
 
 
 def test_shipped_atlas_is_valid() -> None:

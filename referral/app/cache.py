@@ -20,6 +20,7 @@ from referral.body import Body, load_body
 from referral.dermatomes import Dermatomes, dermatome_layer, load_dermatomes
 from referral.guide import guide_for
 from referral.matching import AtlasIndex
+from referral.published import PublishedCase, drawn_alike, load_published_cases
 from referral.regions import Regions, load_regions
 
 TEXT_DIR = Path(__file__).parent / "text"
@@ -128,6 +129,26 @@ def separating_markdown(candidate_ids: tuple[str, ...]) -> str:
     """What tells these candidate sources apart: each one's signs and blocks."""
     rows = {c["candidate_id"]: c for c in index().candidates}
     return results.separating_markdown([rows[cid] for cid in candidate_ids], atlas())
+
+
+@st.cache_resource(show_spinner=False)
+def published_cases() -> tuple[PublishedCase, ...]:
+    """The published cases of the evaluation set (``data/published-cases.json``)."""
+    return load_published_cases()
+
+
+@st.cache_resource(show_spinner=False)
+def family_labels() -> dict[str, str]:
+    """Each candidate family's name (``data/candidates.csv``)."""
+    return atlas().family_labels()
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def published_markdown(region_ids: frozenset[str]) -> str:
+    """The published cases drawn like ``region_ids`` as a list
+    (:func:`results.published_markdown`)."""
+    alike = drawn_alike(region_ids, published_cases())
+    return results.published_markdown(alike, family_labels())
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

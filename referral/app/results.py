@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from referral import figures, matching, report, schema
+from referral import figures, matching, published, report, schema
 from referral.guide import guide_items
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from referral.drawing import Drawing
     from referral.guide import Guide, GuideItem
     from referral.matching import CandidateMatch, Ranking
+    from referral.published import AlikeCase
     from referral.regions import Regions
 
 Show = Literal["best", "runner-up", "both"]
@@ -77,6 +78,35 @@ def runner_up_sources(ranking: Ranking) -> str:
         for c in report.sources_after(ranking, CANDIDATES)
     ]
     return "*Fit less well:* " + "; ".join(named) + "." if named else ""
+
+
+def published_line(alike: Sequence[AlikeCase], labels: Mapping[str, str]) -> str:
+    """:func:`referral.published.confirmed_sentence` as one Markdown line (escaped, its
+    heading in italics), else ``""``."""
+    sentence = published.confirmed_sentence(alike, labels)
+    if not sentence:
+        return ""
+    rest = sentence.removeprefix(f"{published.HEADING}: ")
+    return f"*{escape_markdown(published.HEADING)}:* {escape_markdown(rest)}"
+
+
+def published_markdown(alike: Sequence[AlikeCase], labels: Mapping[str, str]) -> str:
+    """The cases drawn alike as a Markdown list (their text escaped): the confirmed
+    sources, how alike the drawings are, the citation and what confirmed the source."""
+    entries = []
+    for found in alike:
+        families = found.case.families or (published.NOT_DORSAL_RAMUS,)
+        sources = ", ".join(labels.get(f, f) for f in families)
+        same = (
+            "the same regions"
+            if found.shared == found.marked
+            else f"{found.shared} of {found.marked} regions in common"
+        )
+        entries.append(
+            f"- **{escape_markdown(sources)}** · {same} — {escape_markdown(found.case.citation)}"
+            f"  \n  *Confirmed by:* {escape_markdown(found.case.confirmation)}"
+        )
+    return "\n".join(entries)
 
 
 def _also(candidate: CandidateMatch) -> str:
@@ -318,6 +348,8 @@ __all__ = [
     "levels_text",
     "matched_source_ids",
     "painful_sides",
+    "published_line",
+    "published_markdown",
     "ranking_csv",
     "ranking_lines",
     "ranking_rows",

@@ -56,6 +56,7 @@ from referral.app.painmap_state import (
 )
 from referral.drawing import Drawing
 from referral.matching import Ranking, rank_levels
+from referral.published import confirmed_sentence, drawn_alike
 from referral.regions import Regions
 from referral.selection import TOOLS, Tool
 
@@ -143,23 +144,32 @@ def show_ranking(ranking: Ranking, lines: list[str], current: Drawing) -> None:
 
 
 def show_candidates(ranking: Ranking) -> None:
-    """The sources a pain physician would consider, with the test of each, and what tells
-    the closest apart (written only while that section is open)."""
+    """The sources a pain physician would consider, with the test of each, and what the
+    published cases drawn alike confirmed; what tells the closest apart and those cases in
+    full are written only while their section is open."""
     lines = results.candidate_lines(ranking)
     if not lines:
         return
-    # One Markdown element for the heading, the list and the verdict: a tap re-sends it, and
-    # each element more costs the browser a layout.
+    painful = frozenset(ranking.painful_regions)
+    alike = drawn_alike(painful, cache.published_cases())
+    # One Markdown element for the heading, the list, the verdict and the lines after it: a
+    # tap re-sends it, and each element more costs the browser a layout.
     undecided = results.undecided_sentence(ranking)
     verdict = [f"**{results.escape_markdown(undecided)}**"] if undecided else []
-    rest = results.runner_up_sources(ranking)
-    st.markdown(
-        "\n\n".join(["## Sources to consider", *lines, *verdict, *([rest] if rest else [])])
-    )
+    after = [
+        results.runner_up_sources(ranking),
+        results.published_line(alike, cache.family_labels()),
+    ]
+    st.markdown("\n\n".join(["## Sources to consider", *lines, *verdict, *filter(None, after)]))
     listed = tuple(c.candidate_id for c in ranking.candidates[: results.CANDIDATES])
     with st.expander("What separates them", key="separates", on_change="rerun") as section:
         if section.open:
             st.markdown(cache.separating_markdown(listed))
+    if alike:
+        label = "Published cases drawn like this"
+        with st.expander(label, key="published", on_change="rerun") as section:
+            if section.open:
+                st.markdown(cache.published_markdown(painful))
 
 
 def show_table(ranking: Ranking) -> None:
@@ -410,6 +420,9 @@ def summary(current: Drawing, ranking: Ranking, link: str | None = None) -> str:
         disclaimer=cache.text("disclaimer").strip(),
         created=dt.datetime.now().astimezone(),
         link=link,
+        published=confirmed_sentence(
+            drawn_alike(ranking.painful_regions, cache.published_cases()), cache.family_labels()
+        ),
     )
 
 
