@@ -210,6 +210,12 @@ def candidates_text(at: AppTest) -> str:
     return found[0] if found else ""
 
 
+def section_markdown(at: AppTest, label: str) -> str:
+    """The Markdown written in the section (expander) ``label``: empty while it is closed."""
+    (section,) = [e for e in at.expander if e.label == label]
+    return "\n".join(m.value for m in section.markdown)
+
+
 def test_sources_to_consider_come_with_their_tests_and_what_separates_them():
     at = ok(run(drawing=text_of(["left-occiput", "left-suboccipital"])))
     listed = candidates_text(at)
@@ -217,14 +223,9 @@ def test_sources_to_consider_come_with_their_tests_and_what_separates_them():
     assert listed.count("*Test:*") == 3
     assert "cannot tell these apart" in listed
 
-    def separating() -> str:
-        (section,) = [e for e in at.expander if e.label == "What separates them"]
-        return "\n".join(m.value for m in section.markdown)
-
-    assert separating() == ""  # closed: not written
+    assert section_markdown(at, "What separates them") == ""  # closed: not written
     at.session_state["separates"] = True
-    ok(at.run())
-    text = separating()
+    text = section_markdown(ok(at.run()), "What separates them")
     assert "Third occipital nerve block" in text and "Greater occipital nerve block" in text
     assert "*Examine:*" in text and "*Evidence:*" in text and "*Sources:*" in text
     lord = results.escape_markdown(load_atlas().citations(["lord1994ton"])[0])
@@ -571,14 +572,9 @@ def test_the_published_cases_drawn_alike_say_what_confirmed_their_source():
     counts = "13, confirmed as: superior cluneal nerves 6, sacroiliac joint 3, middle cluneal"
     assert results.escape_markdown(counts) in line
 
-    def listed() -> str:
-        (section,) = [e for e in at.expander if e.label == "Published cases drawn like this"]
-        return "\n".join(m.value for m in section.markdown)
-
-    assert listed() == ""  # closed: not written
+    assert section_markdown(at, "Published cases drawn like this") == ""  # closed: not written
     at.session_state["published"] = True
-    ok(at.run())
-    text = listed()
+    text = section_markdown(ok(at.run()), "Published cases drawn like this")
     assert text.count("\n- ") == 12 and text.count("*Confirmed by:*") == 13
     assert results.escape_markdown("Stelzer W, Aiglesberger M") in text
     assert "the same regions" in text and "4 of 5 regions in common" in text
