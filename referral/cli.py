@@ -23,7 +23,7 @@ from referral.body import load_body
 from referral.drawing import Drawing, DrawingError
 from referral.evaluate import EvaluationError, evaluate_file, format_markdown, format_report
 from referral.guide import guide_items
-from referral.matching import AtlasIndex, CandidateMatch, rank_levels
+from referral.matching import AtlasIndex, rank_levels
 from referral.regions import Regions, load_regions
 from referral.validate import validate_all
 
@@ -205,16 +205,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     ranking = rank_levels(drawing, AtlasIndex(atlas, regions))
     result = ranking.to_dict(top=args.top)
     alike = published.drawn_alike(ranking.painful_regions, published.load_published_cases())
-    result["published_cases"] = [
-        {
-            "id": found.case.case_id,
-            "sources": list(found.case.families),
-            "shared_regions": found.shared,
-            "marked_regions": found.marked,
-            "alike": round(found.alike, 3),
-        }
-        for found in alike
-    ]
+    result["published_cases"] = [found.to_dict() for found in alike]
     for candidate in result["candidates"]:
         items = guide_items(candidate["separated_by"])
         candidate["separated_by"] = [
@@ -240,19 +231,14 @@ def cmd_match(args: argparse.Namespace) -> int:
             print(f"  {c['score']:.2f}  {c['structure']} · {levels} · {c['test']}{tied}")
         rest = report.sources_after(ranking, 3)
         if rest:
-            print("Fit less well: " + "; ".join(_named_candidate(c) for c in rest))
+            named = (f"{c.structure}{c.as_well()} {c.score:.2f}" for c in rest)
+            print("Fit less well: " + "; ".join(named))
     if alike:
         print(published.confirmed_sentence(alike, atlas.family_labels()))
     for flag in result["flags"]:
         print(f"flag {flag['code']}: {flag['message']}")
     print("\nEducational and decision-support output, not a diagnosis.")
     return 0
-
-
-def _named_candidate(candidate: CandidateMatch) -> str:
-    """A candidate, its joints of the same family within the margin, and its score."""
-    also = f" (as well: {', '.join(candidate.also)})" if candidate.also else ""
-    return f"{candidate.structure}{also} {candidate.score:.2f}"
 
 
 def cmd_validate(_: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ per family, best first (:attr:`Ranking.candidates`).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
@@ -360,6 +361,11 @@ class CandidateMatch:
     explained_core: float
     tied: bool
     also: tuple[str, ...] = ()
+
+    def as_well(self, escape: Callable[[str], str] = str) -> str:
+        """`` (as well: <the family's other candidates within the margin>)``, the names passed
+        through ``escape`` (for Markdown or HTML), or ``""`` when there are none."""
+        return f" (as well: {escape(', '.join(self.also))})" if self.also else ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``match --json``'s ``candidates`` entries."""

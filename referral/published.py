@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from referral import schema
 from referral.evaluate import load_cases
@@ -56,6 +57,16 @@ class AlikeCase:
     def alike(self) -> float:
         """The Jaccard index ``shared / marked``."""
         return self.shared / self.marked
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``match --json``'s ``published_cases`` entries."""
+        return {
+            "id": self.case.case_id,
+            "sources": list(self.case.families),
+            "shared_regions": self.shared,
+            "marked_regions": self.marked,
+            "alike": round(self.alike, 3),
+        }
 
 
 def load_published_cases(path: Path = schema.PUBLISHED_CASES_FILE) -> tuple[PublishedCase, ...]:

@@ -190,9 +190,9 @@ def _candidates(ranking: Ranking, top: int, published: str) -> str:
     rest = sources_after(ranking, top)
     lines = [f"Fit less well: {'; '.join(_candidate(c) for c in rest)}."] if rest else []
     lines += [_e(published)] if published else []
-    after = f'<p class="less">{"<br>".join(lines)}</p>' if lines else ""
     if not rows:
-        return after
+        return ""
+    after = f'<p class="less">{"<br>".join(lines)}</p>' if lines else ""
     tied = len(ranking.undecided)
     undecided = f" — the drawing cannot tell the first {tied} apart; the tests can" if tied else ""
     return f'<h2>Sources to consider{undecided}</h2><ol class="candidates">{rows}</ol>{after}'
@@ -207,8 +207,8 @@ def sources_after(ranking: Ranking, first: int) -> list[CandidateMatch]:
 def _candidate(candidate: CandidateMatch, *, bold: bool = False) -> str:
     """``<b>Structure</b> (as well: …) (L4, L5), score 0.40``, escaped."""
     name = _e(candidate.structure)
-    also = f" (as well: {_e(', '.join(candidate.also))})" if candidate.also else ""
     levels = _e(", ".join(candidate.levels))
+    also = candidate.as_well(_e)
     return f"{f'<b>{name}</b>' if bold else name}{also} ({levels}), score {candidate.score:.2f}"
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from referral.atlas import Atlas
     from referral.drawing import Drawing
     from referral.guide import Guide, GuideItem
-    from referral.matching import CandidateMatch, Ranking
+    from referral.matching import Ranking
     from referral.published import AlikeCase
     from referral.regions import Regions
 
@@ -62,8 +62,8 @@ def candidate_lines(ranking: Ranking, n: int = CANDIDATES) -> list[str]:
     lines = []
     for i, c in enumerate(ranking.candidates[:n], start=1):
         lines.append(
-            f"{i}\\. **{escape_markdown(c.structure)}**{_also(c)} — {levels_text(c.levels)} · "
-            f"{escape_markdown(c.pathway)} · score {c.score:.2f}  \n"
+            f"{i}\\. **{escape_markdown(c.structure)}**{c.as_well(escape_markdown)} — "
+            f"{levels_text(c.levels)} · {escape_markdown(c.pathway)} · score {c.score:.2f}  \n"
             f"*Test:* {escape_markdown(c.test)}"
         )
     return lines
@@ -74,7 +74,8 @@ def runner_up_sources(ranking: Ranking) -> str:
     one Markdown line, else ``""``: sources a clinician may still weigh that the list above
     leaves out (e.g. the lumbar facets for a whole buttock)."""
     named = [
-        f"{escape_markdown(c.structure)}{_also(c)} — {levels_text(c.levels)} · score {c.score:.2f}"
+        f"{escape_markdown(c.structure)}{c.as_well(escape_markdown)} — {levels_text(c.levels)} · "
+        f"score {c.score:.2f}"
         for c in report.sources_after(ranking, CANDIDATES)
     ]
     return "*Fit less well:* " + "; ".join(named) + "." if named else ""
@@ -107,11 +108,6 @@ def published_markdown(alike: Sequence[AlikeCase], labels: Mapping[str, str]) ->
             f"  \n  *Confirmed by:* {escape_markdown(found.case.confirmation)}"
         )
     return "\n".join(entries)
-
-
-def _also(candidate: CandidateMatch) -> str:
-    """`` (as well: <the family's other candidates within the margin>)``, escaped, or ``""``."""
-    return f" (as well: {escape_markdown(', '.join(candidate.also))})" if candidate.also else ""
 
 
 def undecided_sentence(ranking: Ranking) -> str:
